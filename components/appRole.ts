@@ -1,0 +1,112 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface AppRoleArgs {
+  prefix: string;
+  /** Attach the CloudWatch agent's policy (memory and disk metrics). */
+  cloudwatchAgent: boolean;
+}
+
+/**
+ * The instance role of the app's hosts. It starts with Session Manager access (there is no SSH)
+ * and grows by intent: `grantParameterRead`, `grantSecretRead`, `grantTableReadWrite`, each
+ * scoped to the exact resources a stage creates.
+ */
+export class AppRole extends pulumi.ComponentResource {
+  readonly roleName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly instanceProfileName: pulumi.Output<string>;
+  readonly instanceProfileArn: pulumi.Output<string>;
+  private readonly role: aws.iam.Role;
+  private readonly prefix: string;
+
+  constructor(name: string, args: AppRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scaling:identity:AppRole", name, {}, opts);
+    this.prefix = args.prefix;
+    this.role = new aws.iam.Role(
+      `${args.prefix}-app-role`,
+      {
+        description: "Instances of the scaling-journey app",
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${args.prefix}-app-ssm`,
+      {
+        role: this.role.name,
+        policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      },
+      { parent: this },
+    );
+    if (args.cloudwatchAgent) {
+      new aws.iam.RolePolicyAttachment(
+        `${args.prefix}-app-cloudwatch-agent`,
+        {
+          role: this.role.name,
+          policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        },
+        { parent: this },
+      );
+    }
+    const profile = new aws.iam.InstanceProfile(`${args.prefix}-app-profile`, { role: this.role.name }, { parent: this });
+    this.roleName = this.role.name;
+    this.roleArn = this.role.arn;
+    this.instanceProfileName = profile.name;
+    this.instanceProfileArn = profile.arn;
+    this.registerOutputs({ roleArn: this.roleArn });
+  }
+
+  private allow(name: string, statement: pulumi.Input<Record<string, unknown>>): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${this.prefix}-${name}`,
+      {
+        role: this.role.name,
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [statement] }),
+      },
+      { parent: this },
+    );
+  }
+
+  /** Read SSM parameters under one path (the app's runtime config). */
+  grantParameterRead(name: string, region: string, accountId: pulumi.Input<string>, path: string): aws.iam.RolePolicy {
+    return this.allow(name, {
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: [
+        pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${path}`,
+        pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${path}/*`,
+      ],
+    });
+  }
+
+  /** Read the given secrets (database credentials), and nothing else in Secrets Manager. */
+  grantSecretRead(name: string, secretArns: pulumi.Input<pulumi.Input<string>[]>): aws.iam.RolePolicy {
+    return this.allow(name, {
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: secretArns,
+    });
+  }
+
+  /** Item-level read/write on the given tables (sessions, NoSQL), no table management. */
+  grantTableReadWrite(name: string, tableArns: pulumi.Input<pulumi.Input<string>[]>): aws.iam.RolePolicy {
+    return this.allow(name, {
+      Effect: "Allow",
+      Action: [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+      ],
+      Resource: tableArns,
+    });
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Stack config: the schema of SPEC.md §Configuration, validated with zod before any resource is
+ * registered. Every problem is collected and reported at once, each naming the key, the bad value
+ * and what is allowed. Values are only checked for being well formed; HA minimums belong to the
+ * policy pack (a dev stack may run below them on purpose).
+ */
+import { z } from "zod";
+import { Region } from "@pulumi/aws/types/enums";
+import { ADDRESS_PLAN_AZ_SLOTS, STAGE_NUMBERS, StageNumber, isStageNumber } from "./stages";
+
+const STAGE_ALLOWED = `a whole number from ${STAGE_NUMBERS[0]} to ${STAGE_NUMBERS[STAGE_NUMBERS.length - 1]} (the scaling-journey stage)`;
+
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
+
+const intIn = (min: number, max: number) =>
+  z
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be a whole number from ${min} to ${max}` })
+    .max(max, { error: `must be a whole number from ${min} to ${max}` });
+
+const bool = () => z.boolean({ error: "must be true or false" });
+
+const pattern = (re: RegExp, allowed: string) =>
+  z.string({ error: `must be a string: ${allowed}` }).regex(re, { error: `must be ${allowed}` });
+
+const regionName = z.enum(AWS_REGIONS as [string, ...string[]], {
+  error: `must be an AWS region code such as us-east-1 (one of ${AWS_REGIONS.join(", ")})`,
+});
+
+/** A DNS name AWS Route 53 accepts for a public hosted zone (lower-case labels, 2+ labels). */
+const DOMAIN_RE = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** EC2 instance types look like family+generation+attributes "." size: t4g.small, m7i.2xlarge. */
+const INSTANCE_TYPE_RE = /^[a-z]+[0-9][a-z0-9-]*\.[a-z0-9]+$/;
+const DB_CLASS_RE = /^db\.[a-z]+[0-9][a-z0-9-]*\.[a-z0-9]+$/;
+/** Short lower-case names: they end up in resource names, DNS labels and SSM paths. */
+const NAME_RE = /^[a-z][a-z0-9-]{0,19}$/;
+const NAME_ALLOWED = "1–20 characters: lower-case letters, digits and '-', starting with a letter";
+const CIDR_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(1[6-9]|20)$/;
+const TABLE_NAME_RE = /^[a-zA-Z0-9_.-]{3,200}$/;
+const ATTRIBUTE_RE = /^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$/;
+const PATH_RE = /^\/[a-z0-9][a-z0-9/_-]*$/;
+
+const computeSchema = z
+  .object({
+    instanceType: pattern(INSTANCE_TYPE_RE, "an EC2 instance type such as t4g.small or m7i.large"),
+    minSize: intIn(0, 100),
+    maxSize: intIn(1, 200),
+    cpuHigh: intIn(1, 100),
+    cpuLow: intIn(1, 100),
+  })
+  .partial()
+  .strict();
+
+const networkSchema = z
+  .object({
+    cidr: pattern(CIDR_RE, "an IPv4 CIDR block with a prefix from /16 to /20, such as 10.0.0.0/16"),
+    azs: intIn(1, ADDRESS_PLAN_AZ_SLOTS),
+  })
+  .partial()
+  .strict();
+
+const domainSchema = z.object({ name: pattern(NAME_RE, NAME_ALLOWED), shards: intIn(1, 16) }).strict();
+
+const databaseSchema = z
+  .object({
+    instanceClass: pattern(DB_CLASS_RE, "an Aurora DB instance class such as db.r6g.large or db.t4g.medium"),
+    readers: intIn(0, 15),
+    domains: z.array(domainSchema, { error: "must be a list of {name, shards}" }).min(1, { error: "must list at least one domain" }),
+    hostVolumeRetired: bool(),
+  })
+  .partial()
+  .strict();
+
+const serviceSchema = z
+  .object({
+    name: pattern(NAME_RE, NAME_ALLOWED),
+    port: intIn(1024, 65535),
+    path: pattern(PATH_RE, "an absolute URL path prefix such as /orders (lower-case, no trailing wildcard)"),
+    minSize: intIn(0, 100),
+    maxSize: intIn(1, 200),
+  })
+  .strict();
+
+const nosqlTableSchema = z
+  .object({
+    name: pattern(TABLE_NAME_RE, "a DynamoDB table name: 3–200 characters of letters, digits, '_', '-' and '.'"),
+    hashKey: pattern(ATTRIBUTE_RE, "an attribute name starting with a letter"),
+    rangeKey: pattern(ATTRIBUTE_RE, "an attribute name starting with a letter").optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    stage: z
+      .number({ error: (issue) => (issue.input === undefined ? `is required: ${STAGE_ALLOWED}` : `must be ${STAGE_ALLOWED}`) })
+      .int({ error: `must be ${STAGE_ALLOWED}` })
+      .refine(isStageNumber, { error: `must be ${STAGE_ALLOWED}` })
+      .transform((n) => n as StageNumber),
+    regions: z
+      .array(regionName, { error: "must be a list of AWS region codes" })
+      .min(1, { error: "must list at least one region" })
+      .optional(),
+    domain: pattern(DOMAIN_RE, "a lower-case DNS name such as example.com (letters, digits, '-' and dots; no spaces)").optional(),
+    compute: computeSchema.optional(),
+    network: networkSchema.optional(),
+    database: databaseSchema.optional(),
+    services: z.array(serviceSchema, { error: "must be a list of {name, port, path, minSize, maxSize}" }).optional(),
+    nosqlTables: z.array(nosqlTableSchema, { error: "must be a list of {name, hashKey, rangeKey?}" }).optional(),
+    production: bool().optional(),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface ConfigProblem {
+  /** Dotted config key, e.g. `compute.minSize` or `services.0.port`. */
+  key: string;
+  value: unknown;
+  message: string;
+}
+
+/** Thrown before any resource is registered. The plan tool prints `problems` and exits 2. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid stack config:\n${problems.map(formatProblem).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const shown = p.value === undefined ? "nothing" : JSON.stringify(p.value);
+  return `  - ${p.key}: ${p.message} (got ${shown})`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = root;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+/** The keys a (possibly nested) object schema accepts, for "unknown key" messages. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodObject) schema = schema.shape[segment as string] as z.ZodType;
+  }
+  schema = unwrap(schema);
+  if (schema instanceof z.ZodArray) schema = unwrap(schema.element as z.ZodType);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
+const dotted = (path: readonly PropertyKey[]) => path.map(String).join(".");
+
+function duplicates(values: string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+const list = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => x !== null && typeof x === "object") : [];
+const record = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * Cross-field rules zod's per-field schema cannot express. They read the raw values defensively
+ * so that they run even when some fields are malformed: every problem is reported in one go.
+ */
+function crossFieldProblems(values: Record<string, unknown>, awsRegion: string | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const compute = record(values.compute);
+  const database = record(values.database);
+  const regions = Array.isArray(values.regions) ? values.regions.map(String) : undefined;
+  const services = list(values.services);
+  const nosqlTables = list(values.nosqlTables);
+  const [minSize, maxSize, cpuLow, cpuHigh] = [compute.minSize, compute.maxSize, compute.cpuLow, compute.cpuHigh].map(num);
+  if (minSize !== undefined && maxSize !== undefined && minSize > maxSize) {
+    problems.push({ key: "compute.minSize", value: minSize, message: `must not exceed compute.maxSize (${maxSize})` });
+  }
+  if (cpuLow !== undefined && cpuHigh !== undefined && cpuLow >= cpuHigh) {
+    problems.push({ key: "compute.cpuLow", value: cpuLow, message: `must be below compute.cpuHigh (${cpuHigh})` });
+  }
+  for (const dup of duplicates(regions ?? [])) {
+    problems.push({ key: "regions", value: regions, message: `lists ${dup} more than once; each region may appear once` });
+  }
+  if (regions && awsRegion !== undefined && !regions.includes(awsRegion)) {
+    problems.push({ key: "aws:region", value: awsRegion, message: `must be one of the stack's regions (${regions.join(", ")})` });
+  }
+  if (!regions && awsRegion === undefined) {
+    problems.push({
+      key: "regions",
+      value: undefined,
+      message: "must be set (or aws:region must be): the program deploys nowhere by default",
+    });
+  }
+  for (const dup of duplicates(list(database.domains).map((d) => String(d.name)))) {
+    problems.push({ key: "database.domains", value: dup, message: "has a duplicate domain name; names must be unique" });
+  }
+  services.forEach((s, i) => {
+    const [min, max] = [num(s.minSize), num(s.maxSize)];
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push({ key: `services.${i}.minSize`, value: min, message: `must not exceed services.${i}.maxSize (${max})` });
+    }
+  });
+  for (const field of ["name", "port", "path"] as const) {
+    for (const dup of duplicates(services.map((s) => String(s[field])))) {
+      problems.push({ key: "services", value: dup, message: `has two services with the same ${field}; each service needs its own` });
+    }
+  }
+  nosqlTables.forEach((t, i) => {
+    if (t.rangeKey !== undefined && t.rangeKey === t.hashKey) {
+      problems.push({ key: `nosqlTables.${i}.rangeKey`, value: t.rangeKey, message: "must differ from hashKey" });
+    }
+  });
+  for (const dup of duplicates(nosqlTables.map((t) => String(t.name)))) {
+    problems.push({ key: "nosqlTables", value: dup, message: "has a duplicate table name; names must be unique" });
+  }
+  return problems;
+}
+
+/**
+ * Validates the project's config values (already JSON-decoded) plus `aws:region`.
+ * Throws one ConfigError listing every problem.
+ */
+export function validateConfig(values: Record<string, unknown>, awsRegion: string | undefined): RawConfig {
+  const parsed = configSchema.safeParse(values);
+  const problems: ConfigProblem[] = [];
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = allowedKeysAt(issue.path);
+      for (const key of issue.keys) {
+        problems.push({
+          key: dotted([...issue.path, key]),
+          value: valueAt(values, [...issue.path, key]),
+          message: `is not a known key; allowed here: ${allowed.join(", ")}`,
+        });
+      }
+    } else {
+      problems.push({ key: dotted(issue.path) || "(config)", value: valueAt(values, issue.path), message: issue.message });
+    }
+  }
+  problems.push(...crossFieldProblems(values, awsRegion));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/**
+ * Pulumi hands every config value over as a string; structured values arrive as JSON.
+ * Decode each value of the project's namespace, keeping plain strings as they are.
+ */
+export function decodeConfigValues(all: Record<string, string>, project: string): { values: Record<string, unknown>; awsRegion?: string } {
+  const values: Record<string, unknown> = {};
+  const prefix = `${project}:`;
+  for (const [fullKey, raw] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    values[fullKey.slice(prefix.length)] = decodeValue(raw);
+  }
+  return { values, awsRegion: all["aws:region"] };
+}
+
+export function decodeValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,82 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface DnsZoneArgs {
+  domain: string;
+  protectData: boolean;
+}
+
+export interface AliasTarget {
+  dnsName: pulumi.Input<string>;
+  zoneId: pulumi.Input<string>;
+}
+
+/**
+ * The stack's public hosted zone and its records. Each record keeps one logical name for life
+ * and changes its target as the stage changes (host IP, then load balancer, then CDN), so that
+ * Route 53 updates it with an UPSERT instead of a delete and create.
+ */
+export class DnsZone extends pulumi.ComponentResource {
+  readonly zoneId: pulumi.Output<string>;
+  readonly nameServers: pulumi.Output<string[]>;
+  readonly domain: string;
+
+  constructor(name: string, args: DnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scaling:dns:DnsZone", name, {}, opts);
+    this.domain = args.domain;
+    const zone = new aws.route53.Zone(
+      `${name}-zone`,
+      {
+        name: args.domain,
+        comment: "scaling-journey public zone",
+        forceDestroy: false,
+      },
+      { parent: this, protect: args.protectData, retainOnDelete: args.protectData },
+    );
+    this.zoneId = zone.zoneId;
+    this.nameServers = zone.nameServers;
+    this.registerOutputs({ zoneId: this.zoneId });
+  }
+
+  /** `<label>.<domain>` (or the apex for "") → fixed addresses. */
+  pointTo(logicalName: string, label: string, type: "A" | "AAAA", addresses: pulumi.Input<string>[]): aws.route53.Record {
+    return new aws.route53.Record(
+      logicalName,
+      {
+        zoneId: this.zoneId,
+        name: this.fqdn(label),
+        type,
+        ttl: 60,
+        records: addresses,
+        allowOverwrite: true,
+      },
+      { parent: this },
+    );
+  }
+
+  /** `<label>.<domain>` → an AWS alias target (load balancer, CloudFront). */
+  aliasTo(
+    logicalName: string,
+    label: string,
+    type: "A" | "AAAA",
+    target: AliasTarget,
+    extra: Partial<aws.route53.RecordArgs> = {},
+  ): aws.route53.Record {
+    return new aws.route53.Record(
+      logicalName,
+      {
+        zoneId: this.zoneId,
+        name: this.fqdn(label),
+        type,
+        aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: true }],
+        allowOverwrite: true,
+        ...extra,
+      },
+      { parent: this },
+    );
+  }
+
+  fqdn(label: string): string {
+    return label ? `${label}.${this.domain}` : this.domain;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The stage plan: validated config merged over the stage table's defaults, resolved into the one
+ * typed object every component reads. Pure: no Pulumi resources, no AWS calls.
+ */
+import { ConfigError, RawConfig } from "./config";
+import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
+
+export interface PlanContext {
+  project: string;
+  stack: string;
+}
+
+export type CpuArchitecture = "arm64" | "x86_64";
+
+export interface ComputePlan {
+  instanceType: string;
+  architecture: CpuArchitecture;
+  minSize: number;
+  maxSize: number;
+  cpuHigh: number;
+  cpuLow: number;
+}
+
+export interface ClusterPlan {
+  /** Logical name; the stage-3 cluster keeps `db` for life, so its URN never changes. */
+  name: string;
+  domain: string;
+  shard: number;
+}
+
+export interface ServicePlan {
+  name: string;
+  port: number;
+  path: string;
+  minSize: number;
+  maxSize: number;
+}
+
+export interface NoSqlTablePlan {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+}
+
+export interface PlatformPlan {
+  project: string;
+  stack: string;
+  stage: StageDefinition;
+  caps: StageCapabilities;
+  production: boolean;
+  /** Deletion protection, long backups, final snapshots and retainOnDelete on stateful resources. */
+  protectData: boolean;
+  /** Every configured region, primary first. */
+  regions: string[];
+  primaryRegion: string;
+  /** The regions that get a regional stack now (only the primary before multi-region stages). */
+  activeRegions: string[];
+  domain?: string;
+  network: { cidr: string; azs: number };
+  compute: ComputePlan;
+  /** The stage-2 encrypted EBS data volume still exists (stage 2 on, until retired). */
+  hostDataVolume: boolean;
+  database: {
+    instanceClass: string;
+    readers: number;
+    domains: { name: string; shards: number }[];
+    /** The Aurora clusters of each region (empty before Aurora). */
+    clusters: ClusterPlan[];
+  };
+  services: ServicePlan[];
+  serviceTargetCpu: number;
+  nosqlTables: NoSqlTablePlan[];
+  /** Things a human should know before `pulumi up`; the program logs them as warnings. */
+  warnings: string[];
+}
+
+export const DEFAULT_CIDR = "10.0.0.0/16";
+export const DEFAULT_DOMAINS = [{ name: "app", shards: 1 }];
+/** Used when `services` is not set and the stage has microservices: one example API service. */
+export const DEFAULT_SERVICES: ServicePlan[] = [{ name: "api", port: 8080, path: "/api", minSize: 3, maxSize: 9 }];
+
+/**
+ * EC2 families with a `g` among the attribute letters after the generation digit are Graviton
+ * (t4g, m7g, c7gn, r8gd); the rest are x86_64. Moving a host across architectures replaces it.
+ */
+export function cpuArchitecture(instanceType: string): CpuArchitecture {
+  const family = instanceType.split(".")[0];
+  const attributes = family.replace(/^[a-z]+[0-9]+/, "");
+  return attributes.includes("g") ? "arm64" : "x86_64";
+}
+
+/** Cluster logical names: the first domain's shard 0 is the stage-3 cluster, `db`. */
+export function clusterPlans(domains: { name: string; shards: number }[], federated: boolean): ClusterPlan[] {
+  const first = domains[0];
+  if (!federated) return [{ name: "db", domain: first.name, shard: 0 }];
+  return domains.flatMap((domain, d) =>
+    Array.from({ length: domain.shards }, (_, shard) => ({
+      name: d === 0 && shard === 0 ? "db" : `db-${domain.name}-${shard}`,
+      domain: domain.name,
+      shard,
+    })),
+  );
+}
+
+export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx: PlanContext): PlatformPlan {
+  const stage = stageDefinition(config.stage);
+  const caps = stage.capabilities;
+  const defaults = stage.defaults;
+  const production = config.production ?? false;
+  const regions = config.regions ?? [awsRegion as string];
+  const hostVolumeRetired = config.database?.hostVolumeRetired ?? false;
+
+  if (hostVolumeRetired && caps.hostDatabase) {
+    throw new ConfigError([
+      {
+        key: "database.hostVolumeRetired",
+        value: true,
+        message: `can only be true from the stage that moves the database off the host; at stage ${stage.stage} the volume holds the database`,
+      },
+    ]);
+  }
+
+  const compute: ComputePlan = {
+    ...defaults.compute,
+    ...config.compute,
+    architecture: cpuArchitecture(config.compute?.instanceType ?? defaults.compute.instanceType),
+  };
+  const domains = config.database?.domains ?? DEFAULT_DOMAINS;
+  const warnings: string[] = [];
+  const defaultArchitecture = cpuArchitecture(defaults.compute.instanceType);
+  if (caps.singleHost && compute.architecture !== defaultArchitecture) {
+    warnings.push(
+      `compute.instanceType ${compute.instanceType} is ${compute.architecture}; the stage default is ${defaultArchitecture}. ` +
+        "The single host is named by its architecture, so moving it between x86_64 and arm64 replaces it (its data volume is kept and re-attached).",
+    );
+  }
+
+  return {
+    project: ctx.project,
+    stack: ctx.stack,
+    stage,
+    caps,
+    production,
+    protectData: stage.minimums.dataProtection || production,
+    regions,
+    primaryRegion: regions[0],
+    activeRegions: caps.multiRegion ? regions : [regions[0]],
+    domain: config.domain,
+    network: { cidr: config.network?.cidr ?? DEFAULT_CIDR, azs: caps.network ? (config.network?.azs ?? defaults.azs) : 0 },
+    compute,
+    hostDataVolume: caps.network && !hostVolumeRetired,
+    database: {
+      instanceClass: config.database?.instanceClass ?? defaults.database.instanceClass,
+      readers: config.database?.readers ?? defaults.database.readers,
+      domains,
+      clusters: caps.aurora ? clusterPlans(domains, caps.federation) : [],
+    },
+    services: caps.services ? (config.services ?? DEFAULT_SERVICES) : [],
+    serviceTargetCpu: defaults.serviceTargetCpu,
+    nosqlTables: caps.federation ? (config.nosqlTables ?? []) : [],
+    warnings,
+  };
+}

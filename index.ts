@@ -1,0 +1,25 @@
+// The whole program: read and validate config, build the stage plan, instantiate the platform.
+// Bad config throws a ConfigError listing every problem before any resource is registered.
+import * as pulumi from "@pulumi/pulumi";
+import { decodeConfigValues, validateConfig } from "./components/config";
+import { buildPlan } from "./components/plan";
+import { Platform } from "./components/platform";
+
+const project = pulumi.getProject();
+const { values, awsRegion } = decodeConfigValues(pulumi.runtime.allConfig(), project);
+const plan = buildPlan(validateConfig(values, awsRegion), awsRegion, { project, stack: pulumi.getStack() });
+plan.warnings.forEach((w) => pulumi.log.warn(w));
+
+const platform = new Platform("platform", { plan });
+
+export const stage = plan.stage.stage;
+export const regions = plan.activeRegions;
+export const siteUrl = platform.siteUrl;
+export const apiUrl = platform.apiUrl;
+export const appUrl = platform.appUrl;
+export const hostPublicIp = platform.hostPublicIp;
+export const databaseEndpoints = platform.databaseEndpoints;
+export const loadBalancerDns = platform.loadBalancerDns;
+export const cdnDomain = platform.cdnDomain;
+export const nameServers = platform.nameServers;
+export const shardMap = platform.shardMap;

@@ -1,0 +1,29 @@
+/** Shared test helpers: run the real program offline for a stack + overrides, and query the graph. */
+import { Capture, captureProgram, ResourceRecord } from "../tools/capture";
+import { loadStackConfig, StackSelection } from "../tools/stackConfig";
+
+const cache = new Map<string, Promise<Capture>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs the program once per distinct selection (the runtime is global, so runs are serialised). */
+export function plan(selection: StackSelection): Promise<Capture> {
+  const key = JSON.stringify(selection);
+  let result = cache.get(key);
+  if (!result) {
+    result = queue.then(() => captureProgram(loadStackConfig(selection)));
+    queue = result.catch(() => undefined);
+    cache.set(key, result);
+  }
+  return result;
+}
+
+export const ofType = (capture: Capture, type: string): ResourceRecord[] => capture.resources.filter((r) => r.type === type);
+
+export function one(capture: Capture, type: string, nameIncludes = ""): ResourceRecord {
+  const found = ofType(capture, type).filter((r) => r.name.includes(nameIncludes));
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} named *${nameIncludes}*, found ${found.map((r) => r.name).join(", ") || "none"}`);
+  return found[0];
+}
+
+export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => [r.urn, r]));

@@ -1,0 +1,138 @@
+/**
+ * Runs the real program (`index.ts`) under Pulumi's mock engine and records every registered
+ * resource: URN, parent, dependencies, provider, region, protect/retainOnDelete and inputs.
+ * The plan tool, the policy runner, the benchmark and the tests all use this one module.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { createMocks, MockState, regionOfProviderRef } from "./mocks";
+
+// Internal runtime helpers the SDK exports in JS but not in its typings.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
+
+export interface ResourceRecord {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  dependencies: string[];
+  provider: string | null;
+  /** Where the resource lives: its `region` input, else its provider's region; null if neither. */
+  region: string | null;
+  custom: boolean;
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  aliases: string[];
+  inputs: Record<string, any>;
+}
+
+export interface Capture {
+  project: string;
+  stack: string;
+  resources: ResourceRecord[];
+  outputs: Record<string, unknown>;
+  /** Messages the program logged with pulumi.log.warn. */
+  warnings: string[];
+}
+
+export interface CaptureOptions {
+  project: string;
+  stack: string;
+  /** Full config keys (`project:key`, `aws:region`) to values; non-strings are JSON-encoded. */
+  config: Record<string, unknown>;
+}
+
+/** The URN the Pulumi engine gives: the parent's whole type chain, then this type. */
+function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
+  const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
+}
+
+function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+let running = false;
+
+/** Runs `index.ts` once under mocks with the given config. Calls must not overlap. */
+export async function captureProgram(options: CaptureOptions): Promise<Capture> {
+  if (running) throw new Error("captureProgram calls must not overlap: the Pulumi runtime is process-global");
+  running = true;
+  try {
+    return await run(options);
+  } finally {
+    running = false;
+  }
+}
+
+async function run({ project, stack, config }: CaptureOptions): Promise<Capture> {
+  const state: MockState = { providerRegions: new Map() };
+  await pulumi.runtime.setMocks(createMocks(state), project, stack, false);
+  pulumi.runtime.setAllConfig(toConfigStrings(config));
+
+  const resources: ResourceRecord[] = [];
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp?: any) => void) =>
+    register(req, (err: unknown, resp: any) => {
+      if (err) return callback(err);
+      const type: string = req.getType();
+      const name: string = req.getName();
+      const parent: string = req.getParent();
+      const urn = engineUrn(project, stack, parent, type, name);
+      const mockUrn: string = resp.getUrn();
+      if (mockUrn !== urn) {
+        monitor.resources.set(urn, { ...monitor.resources.get(mockUrn), urn });
+        monitor.resources.delete(mockUrn);
+        resp.setUrn(urn);
+      }
+      const inputs = rpc.deserializeProperties(req.getObject());
+      const provider: string = req.getProvider();
+      resources.push({
+        urn,
+        type,
+        name,
+        parent: parent || null,
+        dependencies: req.getDependenciesList(),
+        provider: provider || null,
+        region: type.startsWith("pulumi:providers:")
+          ? (inputs.region ?? null)
+          : req.getCustom()
+            ? (inputs.region ?? regionOfProviderRef(state, provider) ?? null)
+            : null,
+        custom: req.getCustom(),
+        protect: req.getProtect() ?? false,
+        retainOnDelete: req.getRetainondelete() ?? false,
+        ignoreChanges: req.getIgnorechangesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        aliases: req.getAliasesList().map((a: any) => a.getUrn() || a.getSpec()?.getName() || ""),
+        inputs,
+      });
+      callback(null, resp);
+    });
+
+  const warnings: string[] = [];
+  const originalWarn = pulumi.log.warn;
+  (pulumi.log as any).warn = async (msg: string) => {
+    warnings.push(msg);
+  };
+  try {
+    delete require.cache[require.resolve(PROGRAM)];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(PROGRAM) as Record<string, unknown>;
+    const outputs = await new Promise<Record<string, unknown>>((resolve) =>
+      pulumi.output(exported).apply((o) => resolve(o as Record<string, unknown>)),
+    );
+    await settings.waitForRPCs();
+    return { project, stack, resources, outputs, warnings };
+  } finally {
+    (pulumi.log as any).warn = originalWarn;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Pulumi mock engine answers for the offline plan: every resource gets realistic outputs (ids,
+ * ARNs, endpoints) and every invoke the program makes is answered, so nothing downstream is
+ * `undefined`. An invoke nobody mocked is an error, not a silent `{}`.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+const FALLBACK_REGION = "us-east-1";
+
+const hex = (seed: string, length: number) => createHash("sha256").update(seed).digest("hex").slice(0, length);
+
+/** The service part of an AWS type token: `aws:rds/cluster:Cluster` → `rds`. */
+const serviceOf = (type: string) => type.split(":")[1]?.split("/")[0] ?? "aws";
+
+const ID_PREFIX: Record<string, string> = {
+  "aws:ec2/vpc:Vpc": "vpc-",
+  "aws:ec2/subnet:Subnet": "subnet-",
+  "aws:ec2/securityGroup:SecurityGroup": "sg-",
+  "aws:ec2/instance:Instance": "i-",
+  "aws:ec2/internetGateway:InternetGateway": "igw-",
+  "aws:ec2/natGateway:NatGateway": "nat-",
+  "aws:ec2/routeTable:RouteTable": "rtb-",
+  "aws:ec2/eip:Eip": "eipalloc-",
+  "aws:ebs/volume:Volume": "vol-",
+  "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+  "aws:route53/zone:Zone": "Z",
+  "aws:cloudfront/distribution:Distribution": "E",
+  "aws:cloudfront/originAccessControl:OriginAccessControl": "E",
+  "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+};
+
+/** Outputs AWS computes, by type; inputs are echoed back as well. */
+function computedOutputs(type: string, name: string, id: string, region: string, inputs: Record<string, any>): Record<string, unknown> {
+  const account = MOCK_ACCOUNT_ID;
+  const physical = inputs.name ?? `${name}-${hex(type + name, 7)}`;
+  const arn = `arn:aws:${serviceOf(type)}:${region}:${account}:${physical}`;
+  switch (type) {
+    case "aws:ec2/vpc:Vpc":
+      return { arn, ipv6CidrBlock: `2600:1f18:${hex(name + region, 4)}:7a00::/56`, defaultSecurityGroupId: `sg-${hex(name, 17)}` };
+    case "aws:ec2/subnet:Subnet":
+      return { arn };
+    case "aws:ec2/instance:Instance":
+      return {
+        arn,
+        privateIp: "10.0.0.10",
+        publicIp: "",
+        ipv6Addresses: [`2600:1f18:${hex(region, 4)}:7a00::${hex(name, 4)}`],
+        primaryNetworkInterfaceId: `eni-${hex(name, 17)}`,
+      };
+    case "aws:ec2/eip:Eip":
+      return { allocationId: id, publicIp: `203.0.113.${parseInt(hex(name, 2), 16) % 250}`, domain: "vpc" };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { arn, latestVersion: 1, defaultVersion: 1 };
+    case "aws:rds/cluster:Cluster": {
+      const identifier = inputs.clusterIdentifier ?? physical;
+      return {
+        arn: `arn:aws:rds:${region}:${account}:cluster:${identifier}`,
+        clusterIdentifier: identifier,
+        clusterResourceId: `cluster-${hex(identifier, 26).toUpperCase()}`,
+        endpoint: `${identifier}.cluster-c${hex(region, 11)}.${region}.rds.amazonaws.com`,
+        readerEndpoint: `${identifier}.cluster-ro-c${hex(region, 11)}.${region}.rds.amazonaws.com`,
+        port: 5432,
+        masterUserSecrets: inputs.manageMasterUserPassword
+          ? [
+              {
+                secretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${hex(identifier, 8)}`,
+                secretStatus: "active",
+                kmsKeyId: "",
+              },
+            ]
+          : [],
+      };
+    }
+    case "aws:rds/clusterInstance:ClusterInstance":
+      return {
+        arn,
+        identifier: inputs.identifier ?? physical,
+        endpoint: `${physical}.c${hex(region, 11)}.${region}.rds.amazonaws.com`,
+        writer: false,
+      };
+    case "aws:rds/globalCluster:GlobalCluster":
+      return {
+        arn: `arn:aws:rds::${account}:global-cluster:${inputs.globalClusterIdentifier ?? physical}`,
+        globalClusterResourceId: `cluster-${hex(name, 12)}`,
+      };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${physical}/${hex(name, 16)}`,
+        arnSuffix: `app/${physical}/${hex(name, 16)}`,
+        dnsName: `${inputs.internal ? "internal-" : ""}${physical}-${parseInt(hex(name, 8), 16)}.${region}.elb.amazonaws.com`,
+        zoneId: "Z35SXDOTRQ7X7K",
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return {
+        arn: `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${physical}/${hex(name, 16)}`,
+        arnSuffix: `targetgroup/${physical}/${hex(name, 16)}`,
+      };
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return {
+        arn,
+        primaryEndpointAddress: `master.${physical}.${hex(name, 6)}.${region.replace(/-/g, "")}.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${physical}.${hex(name, 6)}.${region.replace(/-/g, "")}.cache.amazonaws.com`,
+        port: inputs.port ?? 6379,
+      };
+    case "aws:cloudfront/distribution:Distribution":
+      return {
+        arn: `arn:aws:cloudfront::${account}:distribution/${id}`,
+        domainName: `d${hex(name, 13)}.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2",
+      };
+    case "aws:lambda/function:Function":
+      return {
+        arn: `arn:aws:lambda:${region}:${account}:function:${physical}`,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${account}:function:${physical}/invocations`,
+      };
+    case "aws:apigatewayv2/api:Api":
+      return {
+        apiEndpoint: `https://${hex(name, 10)}.execute-api.${region}.amazonaws.com`,
+        executionArn: `arn:aws:execute-api:${region}:${account}:${hex(name, 10)}`,
+        arn,
+      };
+    case "aws:amplify/app:App":
+      return { arn, defaultDomain: `${hex(name, 14)}.amplifyapp.com` };
+    case "aws:route53/zone:Zone":
+      return {
+        arn: `arn:aws:route53:::hostedzone/${id}`,
+        zoneId: id,
+        nameServers: ["ns-1.awsdns-01.org", "ns-2.awsdns-02.co.uk", "ns-3.awsdns-03.com", "ns-4.awsdns-04.net"],
+      };
+    case "aws:s3/bucket:Bucket": {
+      const bucket = inputs.bucket ?? `${name}-${hex(type + name, 7)}`;
+      return { arn: `arn:aws:s3:::${bucket}`, bucket, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` };
+    }
+    case "aws:dynamodb/table:Table":
+      return {
+        arn: `arn:aws:dynamodb:${region}:${account}:table/${physical}`,
+        streamArn: `arn:aws:dynamodb:${region}:${account}:table/${physical}/stream/2026-01-01T00:00:00.000`,
+      };
+    case "aws:kms/key:Key":
+      return {
+        arn: `arn:aws:kms:${region}:${account}:key/${hex(name + region, 8)}-0000-4000-8000-${hex(name, 12)}`,
+        keyId: `${hex(name + region, 8)}-0000-4000-8000-${hex(name, 12)}`,
+      };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${account}:role/${physical}`, name: physical };
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return { arn: `arn:aws:iam::${account}:instance-profile/${physical}`, name: physical };
+    case "aws:acm/certificate:Certificate":
+      return {
+        arn: `arn:aws:acm:${region}:${account}:certificate/${hex(name + region, 8)}`,
+        domainValidationOptions: [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((domainName: string) => ({
+          domainName,
+          resourceRecordName: `_${hex(domainName, 12)}.${domainName}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_${hex(domainName + "v", 12)}.acm-validations.aws.`,
+        })),
+      };
+    case "aws:autoscaling/group:Group":
+      return { arn, name: physical };
+    case "aws:secretsmanager/secret:Secret":
+      return { arn: `arn:aws:secretsmanager:${region}:${account}:secret:${physical}-${hex(name, 6)}` };
+    default:
+      return { arn };
+  }
+}
+
+export interface MockState {
+  /** Provider id → region, filled as providers register. */
+  providerRegions: Map<string, string>;
+}
+
+export function regionOfProviderRef(state: MockState, ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  const id = ref.split("::").pop() ?? "";
+  return state.providerRegions.get(id);
+}
+
+function azNames(region: string): string[] {
+  return ["a", "b", "c", "d", "e", "f"].map((letter) => `${region}${letter}`);
+}
+
+export function createMocks(state: MockState): pulumi.runtime.Mocks {
+  return {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+      if (args.type.startsWith("pulumi:providers:")) {
+        const id = `${args.name}-provider-id`;
+        if (typeof args.inputs.region === "string") state.providerRegions.set(id, args.inputs.region);
+        return { id, state: args.inputs };
+      }
+      if (!args.custom) return { id: "", state: {} };
+      const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
+      const id = `${ID_PREFIX[args.type] ?? ""}${hex(args.type + args.name, 17)}`;
+      return { id, state: { ...args.inputs, ...computedOutputs(args.type, args.name, id, region, args.inputs) } };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+      const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
+      switch (args.token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return {
+            id: region,
+            names: azNames(region),
+            zoneIds: azNames(region).map((_, i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
+          };
+        case "aws:ssm/getParameter:getParameter":
+          return {
+            id: args.inputs.name,
+            name: args.inputs.name,
+            type: "String",
+            value: `ami-${hex(`${region}${args.inputs.name}`, 17)}`,
+            arn: `arn:aws:ssm:${region}::parameter${args.inputs.name}`,
+          };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return {
+            id: MOCK_ACCOUNT_ID,
+            accountId: MOCK_ACCOUNT_ID,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline-plan`,
+            userId: "AIDAOFFLINEPLAN",
+          };
+        case "aws:index/getPartition:getPartition":
+          return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
+        case "aws:index/getRegion:getRegion":
+          return { id: region, region, name: region, endpoint: `ec2.${region}.amazonaws.com` };
+        default:
+          throw new Error(`the offline plan has no mock for invoke ${args.token}; add one to tools/mocks.ts`);
+      }
+    },
+  };
+}
