@@ -49,6 +49,27 @@ export interface CaptureOptions {
   config: Record<string, unknown>;
 }
 
+/** Asset paths relative to the repo, so that a plan reads the same on every machine. */
+function repoRelative(file: unknown): string | undefined {
+  return typeof file === "string" ? path.relative(path.dirname(PROGRAM), file) : undefined;
+}
+
+/**
+ * Inputs as plain JSON data, the way a policy or a reader sees them: secrets unwrapped, assets
+ * and archives described by their source, resource references by id (custom) or URN.
+ */
+export function plainValue(value: unknown): any {
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value === null || typeof value !== "object") return value;
+  const object = value as Record<string, unknown>;
+  const sig = object[rpc.specialSigKey];
+  if (sig === rpc.specialSecretSig) return plainValue(object.value);
+  if (sig === rpc.specialResourceSig) return object.id || object.urn;
+  if (sig === rpc.specialAssetSig) return { asset: repoRelative(object.path) ?? object.uri ?? "(inline text)" };
+  if (sig === rpc.specialArchiveSig) return { archive: repoRelative(object.path) ?? object.uri ?? plainValue(object.assets) };
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainValue(v)]));
+}
+
 /** The URN the Pulumi engine gives: the parent's whole type chain, then this type. */
 function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
   const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
@@ -93,7 +114,7 @@ async function run({ project, stack, config }: CaptureOptions): Promise<Capture>
         monitor.resources.delete(mockUrn);
         resp.setUrn(urn);
       }
-      const inputs = rpc.deserializeProperties(req.getObject());
+      const inputs = plainValue(req.getObject().toJavaScript());
       const provider: string = req.getProvider();
       resources.push({
         urn,
