@@ -1,0 +1,147 @@
+/**
+ * The offline plan: runs the real program under Pulumi's mock engine and prints what it would
+ * create (SPEC §Interfaces).
+ *
+ *   npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
+ *
+ * `--compare N` treats the current selection (stack, `--stage`, `--set`) as the running stack and
+ * stage N of the same stack (same `--set` overrides) as the target: "what happens going from here
+ * to stage N". Exit codes: 0 ok (also when the diff puts stateful resources at risk: it is a
+ * report), 2 bad config, 1 anything else.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, formatProblem } from "../components/config";
+import { isStageNumber, stageDefinition } from "../components/stages";
+import { Capture, captureProgram } from "./capture";
+import { comparePlans, loadReplaceTriggers } from "./compare";
+import { planJson, planStage, renderDiff, renderMermaid, renderTree } from "./render";
+import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
+
+export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
+  --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
+  --stage N         override the stage (same as --set stage=N)
+  --set K=V         override a config key (dotted path; V parsed as JSON when it parses, else a string); repeatable
+  --json            print the plan as one JSON object
+  --mermaid         print a mermaid flowchart of components and resources
+  --compare N       diff this selection (the starting point) against stage N of the same stack
+  -h, --help        show this text`;
+
+export interface PlanArgs {
+  selection: StackSelection;
+  format: "tree" | "json" | "mermaid";
+  compare?: number;
+  help: boolean;
+}
+
+function stageNumber(flag: string, raw: string): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${flag} takes a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Parses the CLI arguments; throws `UsageError` on anything it does not understand. */
+export function parsePlanArgs(argv: string[]): PlanArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string", default: "dev" },
+        stage: { type: "string" },
+        set: { type: "string", multiple: true, default: [] },
+        json: { type: "boolean", default: false },
+        mermaid: { type: "boolean", default: false },
+        compare: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.json && v.mermaid) throw new UsageError("--json and --mermaid are exclusive");
+  if (v.mermaid && v.compare !== undefined) throw new UsageError("--compare prints a diff (text or --json), not a diagram");
+  return {
+    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : stageNumber("--stage", v.stage), set: v.set ?? [] },
+    format: v.json ? "json" : v.mermaid ? "mermaid" : "tree",
+    compare: v.compare === undefined ? undefined : stageNumber("--compare", v.compare),
+    help: v.help ?? false,
+  };
+}
+
+const stageName = (capture: Capture) => {
+  const stage = planStage(capture);
+  return isStageNumber(stage) ? stageDefinition(stage).name : undefined;
+};
+
+/** Runs the CLI and returns what to print and the exit code (no process side effects). */
+export async function runPlan(argv: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const args = parsePlanArgs(argv);
+    if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
+    const capture = await captureProgram(loadStackConfig(args.selection));
+
+    if (args.compare !== undefined) {
+      const target = await captureProgram(loadStackConfig({ ...args.selection, stage: args.compare }));
+      const diff = comparePlans(capture, target, loadReplaceTriggers());
+      const label = (c: Capture) => `${c.stack} stage ${planStage(c) ?? "?"}${stageName(c) ? ` (${stageName(c)})` : ""}`;
+      if (args.format === "json") {
+        const doc = {
+          project: capture.project,
+          stack: capture.stack,
+          from: { stage: planStage(capture) },
+          to: { stage: planStage(target) },
+          ...diff,
+        };
+        return { stdout: JSON.stringify(doc, null, 2) + "\n", stderr: "", code: 0 };
+      }
+      return { stdout: renderDiff(diff, label(capture), label(target)), stderr: "", code: 0 };
+    }
+
+    switch (args.format) {
+      case "json":
+        return { stdout: JSON.stringify(planJson(capture), null, 2) + "\n", stderr: "", code: 0 };
+      case "mermaid":
+        return { stdout: renderMermaid(capture), stderr: "", code: 0 };
+      default:
+        return { stdout: renderTree(capture, stageName(capture)), stderr: "", code: 0 };
+    }
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems));
+}
+
+function failure(err: unknown): { stdout: string; stderr: string; code: number } {
+  if (isConfigError(err)) {
+    return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
+  }
+  if (err instanceof UsageError || (err instanceof Error && err.name === "UsageError")) {
+    return { stdout: "", stderr: `${err.message}\n\n${USAGE}\n`, code: 1 };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { stdout: "", stderr: `plan failed: ${message}\n`, code: 1 };
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+}
+
+if (require.main === module) {
+  // The Pulumi runtime can keep handles open: flush, then exit explicitly.
+  runPlan(process.argv.slice(2)).then(
+    async ({ stdout, stderr, code }) => {
+      await write(process.stdout, stdout);
+      await write(process.stderr, stderr);
+      process.exit(code);
+    },
+    async (err) => {
+      await write(process.stderr, `plan failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
