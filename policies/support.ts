@@ -1,0 +1,164 @@
+/**
+ * Shared helpers of the policy pack: the stack's stage (read from the program's stage-marker SSM
+ * parameter, never from a second source), safe reads of preview values, and graph lookups.
+ */
+import type { PolicyConfigSchema, PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import {
+  isStageNumber,
+  PROTECTED_BACKUP_RETENTION_DAYS,
+  StageDefinition,
+  stageDefinition,
+  StageNumber,
+  STAGE_NUMBERS,
+} from "../components/stages";
+
+/** The tag the program puts on its stage-marker parameter (components/platform.ts STAGE_MARKER_TAG). */
+export const STAGE_MARKER_TAG = { key: "scaling:role", value: "stage-marker" } as const;
+export const PRODUCTION_TAG = "scaling:production";
+export const MARKER_TYPE = "aws:ssm/parameter:Parameter";
+
+export const T = {
+  cluster: "aws:rds/cluster:Cluster",
+  clusterInstance: "aws:rds/clusterInstance:ClusterInstance",
+  dbInstance: "aws:rds/instance:Instance",
+  globalCluster: "aws:rds/globalCluster:GlobalCluster",
+  asg: "aws:autoscaling/group:Group",
+  scalingPolicy: "aws:autoscaling/policy:Policy",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  lb: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+  listener: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+  targetGroup: ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"],
+  cache: "aws:elasticache/replicationGroup:ReplicationGroup",
+  natGateway: "aws:ec2/natGateway:NatGateway",
+  subnet: "aws:ec2/subnet:Subnet",
+  route: "aws:ec2/route:Route",
+  routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  vpc: "aws:ec2/vpc:Vpc",
+  table: "aws:dynamodb/table:Table",
+  bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+  bucketPab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketSse: [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  ],
+  volume: "aws:ebs/volume:Volume",
+  instance: "aws:ec2/instance:Instance",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  zone: "aws:route53/zone:Zone",
+  kmsKey: "aws:kms/key:Key",
+  secret: "aws:secretsmanager/secret:Secret",
+} as const;
+
+export const isOf = (type: string, t: string | readonly string[]): boolean => (typeof t === "string" ? type === t : t.includes(type));
+
+/**
+ * Reads a value that may be unknown during `pulumi preview`. The policy SDK wraps props in a proxy
+ * that throws on unknown values; here an unknown reads as `undefined` so that a rule can decide
+ * to skip (or fall back to the dependency graph) rather than fail the whole policy.
+ */
+export function peek<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") return undefined;
+    throw e;
+  }
+}
+
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const truthy = (v: unknown): boolean => v === true || v === "true";
+
+// ------------------------------------------------------------------------------------------------
+// Config
+
+/** Pack config tunables shared by every stage-aware policy (CrossGuard config is per policy). */
+export interface StageConfig {
+  minimumStage: number;
+}
+export interface DataProtectionConfig extends StageConfig {
+  minBackupRetentionDays: number;
+}
+
+export const minimumStageSchema = {
+  type: "integer",
+  minimum: STAGE_NUMBERS[0],
+  maximum: STAGE_NUMBERS[STAGE_NUMBERS.length - 1],
+  default: STAGE_NUMBERS[0],
+  description: "Treat the stack as at least this stage, whatever its stage marker says (prod uses 4).",
+} as const;
+
+export const stageConfigSchema: PolicyConfigSchema = { properties: { minimumStage: { ...minimumStageSchema } } };
+
+export const dataProtectionConfigSchema: PolicyConfigSchema = {
+  properties: {
+    minimumStage: { ...minimumStageSchema },
+    minBackupRetentionDays: {
+      type: "integer",
+      minimum: 1,
+      maximum: 35,
+      default: PROTECTED_BACKUP_RETENTION_DAYS,
+      description: "Fewest days of automated backups (Aurora) once data protection applies.",
+    },
+  },
+};
+
+/** Config with the schema's defaults filled in (the CLI does this too; the fallback keeps tests honest). */
+export function configOf<C extends object>(args: { getConfig<T extends object>(): T }, schema: PolicyConfigSchema): C {
+  const defaults = Object.fromEntries(
+    Object.entries(schema.properties)
+      .filter(([, s]) => (s as { default?: unknown }).default !== undefined)
+      .map(([k, s]) => [k, (s as { default?: unknown }).default]),
+  );
+  return { ...defaults, ...args.getConfig<Record<string, unknown>>() } as C;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Stage
+
+export interface StackStage {
+  /** The effective stage: max(marker, minimumStage). */
+  stage: StageNumber;
+  definition: StageDefinition;
+  /** The stage the program wrote in its marker, if one was found. */
+  marker?: number;
+  production: boolean;
+  markerUrn?: string;
+}
+
+export function findStageMarkers(resources: PolicyResource[]): PolicyResource[] {
+  return resources.filter((r) => r.type === MARKER_TYPE && peek(() => r.props.tags?.[STAGE_MARKER_TAG.key]) === STAGE_MARKER_TAG.value);
+}
+
+/** The stack's stage from its marker parameter, raised to the policy's `minimumStage`. */
+export function stackStage(args: StackValidationArgs, schema: PolicyConfigSchema = stageConfigSchema): StackStage {
+  const { minimumStage } = configOf<StageConfig>(args, schema);
+  const markers = findStageMarkers(args.resources);
+  const marker = markers.length === 1 ? Number(peek(() => markers[0].props.value)) : undefined;
+  const production = markers.length === 1 && peek(() => markers[0].props.tags?.[PRODUCTION_TAG]) === "true";
+  const floor = isStageNumber(minimumStage) ? minimumStage : STAGE_NUMBERS[0];
+  const fromMarker = isStageNumber(marker) ? marker : STAGE_NUMBERS[0];
+  const stage = Math.max(floor, fromMarker) as StageNumber;
+  return { stage, definition: stageDefinition(stage), marker, production, markerUrn: markers[0]?.urn };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Graph
+
+/** Where a resource lives: its `region` input, else its provider's region. */
+export function regionOf(r: PolicyResource): string | undefined {
+  const own = peek(() => r.props.region);
+  if (typeof own === "string") return own;
+  const fromProvider = peek(() => r.provider?.props?.region);
+  return typeof fromProvider === "string" ? fromProvider : undefined;
+}
+
+/** Resources of `types` that `r` depends on (its inputs refer to them). */
+export const dependenciesOf = (r: PolicyResource, t: string | readonly string[]): PolicyResource[] =>
+  r.dependencies.filter((d) => isOf(d.type, t));
+
+/** Resources of `types` that depend on `target`. */
+export const dependentsOf = (resources: PolicyResource[], target: PolicyResource, t: string | readonly string[]): PolicyResource[] =>
+  resources.filter((r) => isOf(r.type, t) && r.dependencies.some((d) => d.urn === target.urn));
+
+export const ofType = (resources: PolicyResource[], t: string | readonly string[]): PolicyResource[] =>
+  resources.filter((r) => isOf(r.type, t));

@@ -1,0 +1,288 @@
+/**
+ * Runs the CrossGuard pack's policies over an offline capture, the way the Pulumi engine and
+ * @pulumi/policy's analyzer server do (server.js `makeAnalyzeRpcFun` / `makeAnalyzeStackRpcFun`):
+ *
+ * - `validateResource` once per resource, with `type`, `props` (the inputs, secrets unwrapped,
+ *   wrapped in the SDK's unknown-checking proxy), `urn`, `name`, `opts`, `provider`, `stackTags`,
+ *   `isType`/`asType`, `getConfig`, `notApplicable`;
+ * - `validateStack` once, with every resource as a PolicyResource whose `parent` and
+ *   `dependencies` are the other PolicyResource objects;
+ * - the enforcement level of a policy is the pack config's, else the policy's, else the pack's
+ *   (advisory); "disabled" skips it; "remediate" reports as mandatory;
+ * - `getConfig` returns the policy's pack config without `enforcementLevel`, with the schema's
+ *   defaults filled in (the CLI does this when it validates the config against the schema).
+ *
+ * It never constructs a PolicyPack: that starts a gRPC server that never exits.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type {
+  EnforcementLevel,
+  Policies,
+  Policy,
+  PolicyConfigSchema,
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { Capture, ResourceRecord } from "./capture";
+
+// The SDK's own proxy: reading an unknown preview value throws UnknownValueError, as in the engine.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy");
+
+export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
+const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+export type PackConfig = Record<string, unknown>;
+
+export interface Violation {
+  policyName: string;
+  enforcementLevel: "advisory" | "mandatory";
+  /** The resource in violation; undefined when the whole stack is. */
+  urn?: string;
+  /** What the policy reported (without the policy's description, which the engine prepends). */
+  message: string;
+  description: string;
+}
+
+export interface PolicyRun {
+  violations: Violation[];
+  notApplicable: { policyName: string; reason?: string }[];
+  /** Effective enforcement level of each policy. */
+  levels: Record<string, EnforcementLevel>;
+  /** What each policy's getConfig() returned (schema defaults + pack config). */
+  configs: Record<string, Record<string, unknown>>;
+}
+
+/** A pack config that does not fit the pack (unknown policy, bad level, value outside the schema). */
+export class PolicyConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid policy pack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PolicyConfigError";
+  }
+}
+
+/** `policies/config/<stack>.json` when it exists (what `--policy-pack-config` is given in CI), else {}. */
+export function loadPackConfig(stack: string, dir = POLICY_CONFIG_DIR): { config: PackConfig; file?: string } {
+  const file = path.join(dir, `${stack}.json`);
+  if (!fs.existsSync(file)) return { config: {} };
+  try {
+    return { config: JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig, file };
+  } catch (err) {
+    throw new PolicyConfigError([`${path.relative(process.cwd(), file)}: ${(err as Error).message}`]);
+  }
+}
+
+interface Resolved {
+  level: EnforcementLevel;
+  config: Record<string, unknown>;
+}
+
+function typeOk(schema: Record<string, any>, value: unknown): boolean {
+  switch (schema.type) {
+    case "integer":
+      return Number.isInteger(value);
+    case "number":
+      return typeof value === "number";
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      return typeof value === "string";
+    case "array":
+      return Array.isArray(value) && (!schema.items || value.every((v) => typeOk(schema.items, v)));
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/** Resolves each policy's level and config as the CLI does; throws PolicyConfigError listing every problem. */
+export function resolvePackConfig(
+  policies: Policies,
+  packConfig: PackConfig,
+  packLevel: EnforcementLevel = "advisory",
+): Map<string, Resolved> {
+  const problems: string[] = [];
+  const names = new Set(policies.map((p) => p.name));
+  const asEntry = (key: string, raw: unknown): { enforcementLevel?: EnforcementLevel; [k: string]: unknown } => {
+    if (typeof raw === "string") return { enforcementLevel: raw as EnforcementLevel };
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) return raw as Record<string, unknown>;
+    problems.push(`${key}: must be an enforcement level or an object, got ${JSON.stringify(raw)}`);
+    return {};
+  };
+  for (const key of Object.keys(packConfig)) {
+    if (key !== "all" && !names.has(key)) problems.push(`${key}: no such policy in the pack (policies: ${[...names].join(", ")})`);
+  }
+  const all = packConfig.all === undefined ? {} : asEntry("all", packConfig.all);
+  const result = new Map<string, Resolved>();
+  for (const p of policies) {
+    const entry = packConfig[p.name] === undefined ? {} : asEntry(p.name, packConfig[p.name]);
+    const { enforcementLevel, ...rest } = entry;
+    const level = enforcementLevel ?? all.enforcementLevel ?? p.enforcementLevel ?? packLevel;
+    if (!LEVELS.includes(level))
+      problems.push(`${p.name}.enforcementLevel: must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(level)}`);
+    const schema = (p.configSchema as PolicyConfigSchema | undefined)?.properties ?? {};
+    const config: Record<string, unknown> = {};
+    for (const [k, s] of Object.entries(schema)) if ((s as any).default !== undefined) config[k] = structuredClone((s as any).default);
+    for (const [k, v] of Object.entries(rest)) {
+      const s = schema[k] as Record<string, any> | undefined;
+      if (!s) {
+        problems.push(`${p.name}.${k}: the policy has no such setting (settings: ${Object.keys(schema).join(", ") || "none"})`);
+        continue;
+      }
+      if (!typeOk(s, v)) problems.push(`${p.name}.${k}: must be of type ${s.type}, got ${JSON.stringify(v)}`);
+      else if (typeof v === "number" && ((s.minimum !== undefined && v < s.minimum) || (s.maximum !== undefined && v > s.maximum)))
+        problems.push(`${p.name}.${k}: must be from ${s.minimum ?? "-∞"} to ${s.maximum ?? "∞"}, got ${v}`);
+      else config[k] = v;
+    }
+    for (const k of (p.configSchema as PolicyConfigSchema | undefined)?.required ?? [])
+      if (config[k] === undefined) problems.push(`${p.name}.${k}: required`);
+    result.set(p.name, { level, config });
+  }
+  if (problems.length > 0) throw new PolicyConfigError(problems);
+  return result;
+}
+
+class NotApplicableError extends Error {
+  constructor(readonly reason?: string) {
+    super(reason ?? "not applicable");
+  }
+}
+const throwNotApplicable = (reason?: string): never => {
+  throw new NotApplicableError(reason);
+};
+
+const isResourcePolicy = (p: Policy): p is ResourceValidationPolicy => (p as ResourceValidationPolicy).validateResource !== undefined;
+const isStackPolicy = (p: Policy): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
+
+/** The Pulumi type token of a resource class (what `isType`/`asType` compare). */
+function pulumiTypeOf(resourceClass: unknown): string | undefined {
+  const cls = resourceClass as { __pulumiType?: string; isInstance?: unknown };
+  return cls?.__pulumiType;
+}
+
+function optionsOf(r: ResourceRecord): PolicyResourceOptions & { retainOnDelete: boolean } {
+  return {
+    protect: r.protect,
+    ignoreChanges: r.ignoreChanges,
+    deleteBeforeReplace: r.deleteBeforeReplace,
+    aliases: r.aliases,
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(r.parent ? { parent: r.parent } : {}),
+    // Not in the engine's PolicyResourceOptions (yet): exposed so stateful-protect-retain can check it offline.
+    retainOnDelete: r.retainOnDelete,
+  };
+}
+
+/** Inputs as the SDK deserializes them: undefined values dropped. */
+function plainProps(inputs: Record<string, unknown>): Record<string, any> {
+  return JSON.parse(JSON.stringify(inputs ?? {}));
+}
+
+/** Runs every policy of `policies` over `capture`, with `packConfig` applied. */
+export async function runPolicies(capture: Capture, policies: Policies, packConfig: PackConfig = {}): Promise<PolicyRun> {
+  const resolved = resolvePackConfig(policies, packConfig);
+  const violations: Violation[] = [];
+  const notApplicable: PolicyRun["notApplicable"] = [];
+  const stackTags: ReadonlyMap<string, string> = new Map();
+  const byUrn = new Map(capture.resources.map((r) => [r.urn, r]));
+  const providerOf = (r: ResourceRecord) => {
+    if (!r.provider) return undefined;
+    const urn = r.provider.split("::").slice(0, -1).join("::");
+    const p = byUrn.get(urn);
+    return p ? { type: p.type, props: unknownCheckingProxy(plainProps(p.inputs)), urn: p.urn, name: p.name } : undefined;
+  };
+  const typeCheck = (type: string) => (cls: unknown) => pulumiTypeOf(cls) === type;
+
+  for (const p of policies) {
+    const { level: configured, config } = resolved.get(p.name)!;
+    if (configured === "disabled") continue;
+    const level = configured === "remediate" ? "mandatory" : (configured as "advisory" | "mandatory");
+    const getConfig = <T extends object>() => structuredClone(config) as T;
+    const report =
+      (urnDefault?: string): ReportViolation =>
+      (message: string, urn?: string) =>
+        violations.push({ policyName: p.name, enforcementLevel: level, urn: urnDefault ?? urn, message, description: p.description });
+    const guard = async (run: () => unknown) => {
+      try {
+        await Promise.resolve(run());
+      } catch (e) {
+        if (e instanceof UnknownValueError) {
+          violations.push({
+            policyName: p.name,
+            enforcementLevel: "advisory",
+            message: `can't run policy '${p.name}' during preview: ${(e as Error).message}`,
+            description: p.description,
+          });
+        } else if (e instanceof NotApplicableError) {
+          notApplicable.push({ policyName: p.name, reason: e.reason });
+        } else {
+          throw new Error(`policy ${p.name} failed: ${(e as Error).stack ?? e}`);
+        }
+      }
+    };
+
+    if (isResourcePolicy(p)) {
+      const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
+      for (const r of capture.resources.filter((x) => x.custom)) {
+        for (const validate of validations) {
+          const props = unknownCheckingProxy(plainProps(r.inputs));
+          const args: ResourceValidationArgs = {
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r),
+            stackTags,
+            isType: typeCheck(r.type) as ResourceValidationArgs["isType"],
+            asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"],
+            getConfig,
+            notApplicable: throwNotApplicable,
+          };
+          const provider = providerOf(r);
+          if (provider) args.provider = provider;
+          // A resource violation is always about the resource validated (the SDK ignores the urn argument).
+          await guard(() => validate(args, report(r.urn)));
+        }
+      }
+    } else if (isStackPolicy(p)) {
+      const resources = new Map<string, PolicyResource>();
+      for (const r of capture.resources) {
+        const props = unknownCheckingProxy(plainProps(r.inputs));
+        const resource: PolicyResource = {
+          type: r.type,
+          props,
+          urn: r.urn,
+          name: r.name,
+          opts: optionsOf(r),
+          dependencies: [],
+          propertyDependencies: {},
+          isType: typeCheck(r.type) as PolicyResource["isType"],
+          asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
+        };
+        const provider = providerOf(r);
+        if (provider) resource.provider = provider;
+        resources.set(r.urn, resource);
+      }
+      for (const r of capture.resources) {
+        const resource = resources.get(r.urn)!;
+        if (r.parent && resources.has(r.parent)) resource.parent = resources.get(r.parent);
+        resource.dependencies = r.dependencies.map((d) => resources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+      }
+      await guard(() =>
+        p.validateStack({ resources: [...resources.values()], stackTags, getConfig, notApplicable: throwNotApplicable }, report()),
+      );
+    }
+  }
+  const levels = Object.fromEntries([...resolved].map(([name, r]) => [name, r.level]));
+  const configs = Object.fromEntries([...resolved].map(([name, r]) => [name, r.config]));
+  return { violations, notApplicable, levels, configs };
+}
+
+export const mandatory = (run: PolicyRun): Violation[] => run.violations.filter((v) => v.enforcementLevel === "mandatory");
