@@ -1,0 +1,191 @@
+import { strict as assert } from "node:assert";
+import type { Capture, ResourceRecord } from "../tools/capture";
+import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
+import { plan } from "./helpers";
+
+const triggers: ReplaceTriggers = loadReplaceTriggers();
+const STACK = "t";
+const PROJECT = "p";
+const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
+
+function resource(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}): ResourceRecord {
+  return {
+    urn: urnOf(type, name),
+    type,
+    name,
+    parent: null,
+    dependencies: [],
+    provider: null,
+    region: "us-east-1",
+    custom: true,
+    protect: false,
+    retainOnDelete: false,
+    ignoreChanges: [],
+    deleteBeforeReplace: false,
+    aliases: [],
+    inputs,
+    ...extra,
+  };
+}
+
+const capture = (...resources: ResourceRecord[]): Capture => ({ project: PROJECT, stack: STACK, resources, outputs: {}, warnings: [] });
+
+const VOLUME = "aws:ebs/volume:Volume";
+const INSTANCE = "aws:ec2/instance:Instance";
+const CLUSTER = "aws:rds/cluster:Cluster";
+const CACHE = "aws:elasticache/replicationGroup:ReplicationGroup";
+
+/** A top-level input the trigger file lists as forceNew for `type`, and one it does not. */
+function forceNewInput(type: string): string {
+  return triggers[type].forceNew[0];
+}
+
+describe("comparePlans on hand-built plans", () => {
+  it("the trigger file covers every stateful type it is asked about", () => {
+    for (const type of STATEFUL_TYPES.filter((t) => t !== "aws:s3/bucketV2:BucketV2")) assert.ok(triggers[type], type);
+  });
+
+  it("classifies a forceNew input change as replaced, another change as updated, equal inputs (any key order) as unchanged", () => {
+    const key = forceNewInput(VOLUME);
+    assert.ok(key, "the trigger file lists forceNew inputs for EBS volumes");
+    const updatable = "size";
+    assert.ok(!triggers[VOLUME].forceNew.includes(updatable));
+    const from = capture(
+      resource(VOLUME, "replaced", { [key]: "a", size: 10 }),
+      resource(VOLUME, "updated", { [key]: "a", [updatable]: 10 }),
+      resource("aws:ec2/vpc:Vpc", "same", { cidrBlock: "10.0.0.0/16", tags: { a: "1", b: "2" } }),
+    );
+    const to = capture(
+      resource(VOLUME, "replaced", { [key]: "b", size: 10 }),
+      resource(VOLUME, "updated", { [key]: "a", [updatable]: 20 }),
+      resource("aws:ec2/vpc:Vpc", "same", { tags: { b: "2", a: "1" }, cidrBlock: "10.0.0.0/16" }),
+    );
+    const diff = comparePlans(from, to, triggers);
+    assert.deepEqual(
+      diff.replaced.map((r) => r.name),
+      ["replaced"],
+    );
+    assert.ok(diff.replaced[0].reasons.some((r) => r.includes(key)));
+    assert.deepEqual(
+      diff.updated.map((r) => [r.name, r.changedPaths]),
+      [["updated", [updatable]]],
+    );
+    assert.equal(diff.unchanged, 1);
+    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 1, replaced: 1, unchanged: 1 });
+    // The replaced volume is stateful: flagged with the input that forces it.
+    assert.deepEqual(
+      diff.statefulAtRisk.map((r) => [r.name, r.change]),
+      [["replaced", "replaced"]],
+    );
+    assert.ok(diff.statefulAtRisk[0].reasons.some((r) => r.includes(key)));
+  });
+
+  it("matches nested forceNew paths through list indices and appearing blocks", () => {
+    const nested = triggers[INSTANCE].forceNewNested.find((p) => p.startsWith("rootBlockDevice."));
+    assert.ok(nested);
+    const [block, leaf] = nested.split(".");
+    const from = capture(resource(INSTANCE, "host", { instanceType: "t4g.small" }));
+    const to = capture(resource(INSTANCE, "host", { instanceType: "t4g.small", [block]: { [leaf]: true } }));
+    const diff = comparePlans(from, to, triggers);
+    assert.equal(diff.counts.replaced, 1);
+    assert.ok(diff.replaced[0].reasons.some((r) => r.includes(nested)));
+    assert.deepEqual(changedPaths({ a: [{ b: 1 }] }, { a: [{ b: 2 }] }), ["a.0.b"]);
+  });
+
+  it("flags a removed stateful resource, and not a removed stateless one", () => {
+    const from = capture(
+      resource(CLUSTER, "db", { engine: "aurora-postgresql" }, { protect: true }),
+      resource("aws:ec2/eip:Eip", "ip", {}),
+    );
+    const diff = comparePlans(from, capture(), triggers);
+    assert.deepEqual(diff.removed.map((r) => r.name).sort(), ["db", "ip"]);
+    assert.equal(diff.statefulAtRisk.length, 1);
+    assert.equal(diff.statefulAtRisk[0].urn, urnOf(CLUSTER, "db"));
+    assert.equal(diff.statefulAtRisk[0].change, "removed");
+    assert.equal(diff.statefulAtRisk[0].protect, true);
+  });
+
+  it("treats a region change as a replacement, even with identical inputs", () => {
+    const from = capture(resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }, { region: "us-east-1" }));
+    const to = capture(resource("aws:dynamodb/table:Table", "sessions", { hashKey: "id" }, { region: "eu-west-1" }));
+    const diff = comparePlans(from, to, triggers);
+    assert.equal(diff.counts.replaced, 1);
+    assert.ok(diff.replaced[0].reasons.some((r) => r.includes("us-east-1") && r.includes("eu-west-1")));
+    assert.equal(diff.statefulAtRisk.length, 1);
+    assert.equal(diff.statefulAtRisk[0].change, "replaced");
+  });
+
+  it("matches a moved resource through its alias (full URN or bare name): no add, no remove", () => {
+    const old = resource(VOLUME, "data-old", { size: 10 });
+    const moved = resource(VOLUME, "data", { size: 10 }, { urn: urnOf("scaling:x:Comp$" + VOLUME, "data"), aliases: [old.urn] });
+    const diff = comparePlans(capture(old), capture(moved), triggers);
+    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unchanged: 1 });
+    assert.equal(diff.statefulAtRisk.length, 0);
+
+    const renamed = resource(VOLUME, "data", { size: 20 }, { aliases: ["data-old"] });
+    const byName = comparePlans(capture(old), capture(renamed), triggers);
+    assert.equal(byName.counts.updated, 1);
+    assert.equal(byName.updated[0].fromUrn, old.urn);
+    assert.equal(byName.counts.removed, 0);
+  });
+
+  it("skips inputs the target resource ignores", () => {
+    const from = capture(resource(CLUSTER, "db", { engine: "aurora-postgresql" }));
+    const to = capture(
+      resource(
+        CLUSTER,
+        "db",
+        { engine: "aurora-postgresql", globalClusterIdentifier: "g" },
+        { ignoreChanges: ["globalClusterIdentifier"] },
+      ),
+    );
+    assert.equal(comparePlans(from, to, triggers).unchanged, 1);
+  });
+
+  it("evaluates conditional triggers: EC2 instance type across CPU architectures, ElastiCache transit encryption", () => {
+    assert.equal(instanceArchitecture("t4g.small"), "arm64");
+    assert.equal(instanceArchitecture("m7i.large"), "x86_64");
+    const host = (instanceType: string) => capture(resource(INSTANCE, "host", { instanceType }));
+    const sameArch = comparePlans(host("t4g.small"), host("t4g.medium"), triggers);
+    assert.equal(sameArch.counts.updated, 1);
+    assert.equal(sameArch.counts.replaced, 0);
+    const crossArch = comparePlans(host("t4g.small"), host("t3.medium"), triggers);
+    assert.equal(crossArch.counts.replaced, 1);
+    assert.ok(crossArch.replaced[0].reasons.some((r) => r.includes("instanceType")));
+
+    const cache = (engineVersion: string, transitEncryptionEnabled: boolean) =>
+      capture(resource(CACHE, "cache", { engine: "redis", engineVersion, transitEncryptionEnabled }));
+    assert.equal(comparePlans(cache("6.2", false), cache("6.2", true), triggers).counts.replaced, 1);
+    assert.equal(comparePlans(cache("7.1", false), cache("7.1", true), triggers).counts.replaced, 0);
+    assert.equal(comparePlans(cache("7.1", false), cache("7.1", true), triggers).counts.updated, 1);
+  });
+});
+
+describe("comparePlans on real plans", () => {
+  it("dev stage 2 → 3 keeps the data volume (same URN, not at risk) and adds the Aurora cluster", async () => {
+    const from = await plan({ stack: "dev", stage: 2 });
+    const to = await plan({ stack: "dev", stage: 3 });
+    const diff = comparePlans(from, to, triggers);
+    const volumes = from.resources.filter((r) => r.type === VOLUME);
+    assert.equal(volumes.length, 1);
+    const volume = volumes[0];
+    assert.ok(
+      to.resources.some((r) => r.urn === volume.urn),
+      "the stage-3 plan has the volume under the same URN",
+    );
+    assert.ok(!diff.removed.some((r) => r.urn === volume.urn));
+    assert.ok(!diff.replaced.some((r) => r.urn === volume.urn));
+    assert.ok(!diff.statefulAtRisk.some((r) => r.urn === volume.urn));
+    const clusters = to.resources.filter((r) => r.type === CLUSTER);
+    assert.ok(clusters.length > 0);
+    for (const c of clusters)
+      assert.ok(
+        diff.added.some((a) => a.urn === c.urn),
+        c.urn,
+      );
+    // Every resource of both plans is accounted for exactly once.
+    const c = diff.counts;
+    assert.equal(c.added + c.updated + c.replaced + c.unchanged, to.resources.length);
+    assert.equal(c.removed + c.updated + c.replaced + c.unchanged, from.resources.length);
+  });
+});

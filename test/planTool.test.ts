@@ -1,0 +1,168 @@
+/**
+ * The `npm run plan` CLI contract (SPEC §Interfaces), tested through the real process: each
+ * spawn costs a few seconds, so they run once, in parallel, and each feeds several assertions.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { runPlan } from "../tools/plan";
+import { renderMermaid } from "../tools/render";
+import { plan } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["-r", "ts-node/register", "tools/plan.ts", ...args],
+      { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const RUNS = {
+  tree: ["--stack", "dev"],
+  json1: ["--stack", "dev", "--stage", "1", "--json"],
+  json7: ["--stack", "dev", "--stage", "7", "--set", "compute.instanceType=t4g.medium", "--json"],
+  badConfig: ["--stack", "dev", "--stage", "8", "--set", "network.cidr=10.0.0.0/8", "--set", "bogusKey=1"],
+  unknownStack: ["--stack", "no-such-stack"],
+  compare: ["--stack", "dev", "--stage", "2", "--compare", "3", "--json"],
+} as const;
+
+const DOCUMENTED_FIELDS = [
+  "urn",
+  "type",
+  "name",
+  "parent",
+  "dependencies",
+  "provider",
+  "region",
+  "custom",
+  "protect",
+  "retainOnDelete",
+  "inputs",
+];
+
+const noStackTrace = (text: string) => !/^\s+at /m.test(text);
+
+describe("npm run plan (CLI)", function () {
+  this.timeout(180_000);
+  const runs = {} as Record<keyof typeof RUNS, Run>;
+
+  before(async () => {
+    const entries = Object.entries(RUNS) as [keyof typeof RUNS, readonly string[]][];
+    const results = await Promise.all(entries.map(([, args]) => cli(...args)));
+    entries.forEach(([key], i) => (runs[key] = results[i]));
+  });
+
+  it("prints the tree by default: stack, stage, regions, and counts that match the capture", async () => {
+    const run = runs.tree;
+    assert.equal(run.code, 0, run.stderr);
+    const capture = await plan({ stack: "dev" });
+    const stage = capture.outputs.stage as number;
+    assert.match(run.stdout, /stack dev/);
+    assert.match(run.stdout, new RegExp(`stage ${stage}\\b`));
+    const total = /^Total: (\d+) resources \((\d+) custom resources, (\d+) components\)/m.exec(run.stdout);
+    assert.ok(total, run.stdout);
+    assert.equal(Number(total[1]), capture.resources.length);
+    assert.equal(Number(total[2]), capture.resources.filter((r) => r.custom).length);
+    assert.equal(Number(total[3]), capture.resources.filter((r) => !r.custom).length);
+    // Per-region totals add up to the custom resources.
+    const regionSection = run.stdout.split("Totals by region\n")[1].split("\n\n")[0];
+    const perRegion = regionSection
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
+    assert.equal(
+      perRegion.reduce((a, b) => a + b, 0),
+      Number(total[2]),
+    );
+    for (const region of capture.outputs.regions as string[]) assert.ok(run.stdout.includes(region));
+  });
+
+  it("--json prints one object with every documented field, for --stage 1", () => {
+    const run = runs.json1;
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.stack, "dev");
+    assert.equal(typeof doc.project, "string");
+    assert.equal(doc.stage, 1);
+    assert.ok(Array.isArray(doc.regions) && doc.regions.length > 0);
+    assert.ok(doc.resources.length > 0);
+    for (const r of doc.resources) {
+      for (const field of DOCUMENTED_FIELDS) assert.ok(field in r, `${r.urn} lacks ${field}`);
+      assert.ok(Array.isArray(r.dependencies));
+      assert.equal(typeof r.inputs, "object");
+      assert.equal(typeof r.custom, "boolean");
+    }
+  });
+
+  it("--json honours --stage 7 and applies --set", () => {
+    const run = runs.json7;
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.stage, 7);
+    const withType = doc.resources.filter((r: { inputs: Record<string, unknown> }) => "instanceType" in r.inputs);
+    assert.ok(withType.length > 0, "some resource takes an instance type");
+    for (const r of withType) assert.equal(r.inputs.instanceType, "t4g.medium", r.urn);
+  });
+
+  it("bad config exits 2, names every bad key, prints no stack trace", () => {
+    const run = runs.badConfig;
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /invalid stack config/);
+    for (const key of ["stage", "network.cidr", "bogusKey"]) assert.match(run.stderr, new RegExp(`- ${key.replace(".", "\\.")}:`));
+    assert.ok(noStackTrace(run.stderr), run.stderr);
+    assert.equal(run.stdout, "");
+  });
+
+  it("an unknown stack exits 1 with the usage text and no stack trace", () => {
+    const run = runs.unknownStack;
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no-such-stack/);
+    assert.match(run.stderr, /usage: npm run plan/);
+    assert.ok(noStackTrace(run.stderr), run.stderr);
+  });
+
+  it("--compare N --json diffs the selection (from) against stage N (to)", async () => {
+    const run = runs.compare;
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.from.stage, 2);
+    assert.equal(doc.to.stage, 3);
+    const [from, to] = [await plan({ stack: "dev", stage: 2 }), await plan({ stack: "dev", stage: 3 })];
+    const c = doc.counts;
+    assert.equal(c.added + c.updated + c.replaced + c.unchanged, to.resources.length);
+    assert.equal(c.removed + c.updated + c.replaced + c.unchanged, from.resources.length);
+    for (const key of ["added", "removed", "updated", "replaced", "statefulAtRisk"]) assert.ok(Array.isArray(doc[key]), key);
+  });
+
+  it("rejects unknown flags and conflicting formats with exit 1 and the usage", async () => {
+    for (const args of [["--frob"], ["--json", "--mermaid"], ["--stage", "three"], ["positional"]]) {
+      const result = await runPlan(args);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.match(result.stderr, /usage: npm run plan/);
+      assert.equal(result.stdout, "");
+    }
+  });
+
+  it("--mermaid draws a flowchart with a subgraph per region and every component", async () => {
+    const capture = await plan({ stack: "dev" });
+    const chart = renderMermaid(capture);
+    assert.match(chart, /^flowchart /);
+    for (const region of capture.outputs.regions as string[]) assert.ok(chart.includes(`["${region}"]`), region);
+    for (const c of capture.resources.filter((r) => !r.custom)) assert.ok(chart.includes(`${c.name}<br/>`), c.name);
+    assert.equal((chart.match(/^\s*subgraph /gm) ?? []).length, (chart.match(/^\s*end$/gm) ?? []).length);
+  });
+});
