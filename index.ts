@@ -23,3 +23,6 @@ export const loadBalancerDns = platform.loadBalancerDns;
 export const cdnDomain = platform.cdnDomain;
 export const nameServers = platform.nameServers;
 export const shardMap = platform.shardMap;
+export const cacheEndpoint = platform.cacheEndpoint;
+export const sessionsTable = platform.sessionsTable;
+export const internalLoadBalancerDns = platform.internalLoadBalancerDns;

@@ -109,4 +109,13 @@ export class AppRole extends pulumi.ComponentResource {
       Resource: tableArns,
     });
   }
+
+  /** IAM authentication to one ElastiCache replication group as one RBAC user (no auth token exists). */
+  grantCacheConnect(name: string, replicationGroupArn: pulumi.Input<string>, userArn: pulumi.Input<string>): aws.iam.RolePolicy {
+    return this.allow(name, {
+      Effect: "Allow",
+      Action: ["elasticache:Connect"],
+      Resource: [replicationGroupArn, userArn],
+    });
+  }
 }

@@ -29,6 +29,9 @@ export class Platform extends pulumi.ComponentResource {
   readonly cdnDomain?: pulumi.Output<string>;
   readonly nameServers?: pulumi.Output<string[]>;
   readonly shardMap?: pulumi.Output<unknown>;
+  readonly cacheEndpoint?: pulumi.Output<string>;
+  readonly sessionsTable?: pulumi.Output<string>;
+  readonly internalLoadBalancerDns?: pulumi.Output<string>;
   private readonly providers = new Map<string, aws.Provider>();
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -79,7 +82,14 @@ export class Platform extends pulumi.ComponentResource {
       (region) =>
         new RegionStack(
           region,
-          { plan, region, isPrimary: region === plan.primaryRegion, provider: this.provider(plan, region) },
+          {
+            plan,
+            region,
+            isPrimary: region === plan.primaryRegion,
+            provider: this.provider(plan, region),
+            zone,
+            globalProvider: zone ? this.provider(plan, GLOBAL_SERVICES_REGION) : undefined,
+          },
           { parent: this },
         ),
     );
@@ -91,6 +101,34 @@ export class Platform extends pulumi.ComponentResource {
       if (zone && home.hostIpv6Address) {
         zone.pointTo("app-a", "", "A", [home.hostPublicIp]);
         zone.pointTo("app-aaaa", "", "AAAA", [home.hostIpv6Address]);
+      }
+    }
+    if (home?.loadBalancerDns && home.loadBalancerZoneId) {
+      const alb = { dnsName: home.loadBalancerDns, zoneId: home.loadBalancerZoneId };
+      this.loadBalancerDns = home.loadBalancerDns;
+      this.cdnDomain = home.cdnDomain;
+      this.cacheEndpoint = home.cacheEndpoint;
+      this.sessionsTable = home.sessionsTable;
+      this.internalLoadBalancerDns = home.internalLoadBalancerDns;
+      const cdn = home.cdnDomain && home.cdnZoneId ? { dnsName: home.cdnDomain, zoneId: home.cdnZoneId } : undefined;
+      this.appUrl = plan.domain
+        ? pulumi.output(`https://${plan.domain}`)
+        : cdn
+          ? pulumi.interpolate`https://${cdn.dnsName}`
+          : pulumi.interpolate`http://${alb.dnsName}`;
+      if (zone) {
+        // The same logical records the host had: Route 53 updates them in place to aliases.
+        const front = cdn ?? alb;
+        // Route 53 cannot evaluate the health of a CloudFront alias target.
+        const health = (target: typeof alb) => ({
+          aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: target !== cdn }],
+        });
+        zone.aliasTo("app-a", "", "A", front, health(front));
+        zone.aliasTo("app-aaaa", "", "AAAA", front, health(front));
+        if (cdn) {
+          zone.aliasTo("origin-a", "origin", "A", alb);
+          zone.aliasTo("origin-aaaa", "origin", "AAAA", alb);
+        }
       }
     }
     const databases = regions.flatMap((r) => r.databases.map((d) => ({ region: r.region, ...d })));

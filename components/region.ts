@@ -1,10 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppRole } from "./appRole";
+import { Cache, MIN_CACHE_NODES } from "./cache";
+import { Cdn } from "./cdn";
 import { ClusterEndpoints, DatabaseTier } from "./database";
+import { DnsZone } from "./dns";
 import { AppHost, HostDataVolume } from "./host";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { PlatformPlan } from "./plan";
+import { InternalLoadBalancer, Services } from "./services";
+import { SessionTable } from "./sessions";
+import { WebTier } from "./webTier";
 
 export interface RegionStackArgs {
   plan: PlatformPlan;
@@ -12,6 +19,10 @@ export interface RegionStackArgs {
   /** The region holding stage 2–3 resources (the host and its data volume). */
   isPrimary: boolean;
   provider: aws.Provider;
+  /** The stack's public zone when `domain` is set: certificates are validated and records live there. */
+  zone?: DnsZone;
+  /** The us-east-1 provider, for what CloudFront needs from there (its viewer certificate). */
+  globalProvider?: aws.Provider;
 }
 
 /** The SSM path under which a stack's runtime parameters live, in every region. */
@@ -26,6 +37,13 @@ export class RegionStack extends pulumi.ComponentResource {
   readonly hostPublicIp?: pulumi.Output<string>;
   readonly hostIpv6Address?: pulumi.Output<string>;
   readonly databases: ClusterEndpoints[] = [];
+  readonly loadBalancerDns?: pulumi.Output<string>;
+  readonly loadBalancerZoneId?: pulumi.Output<string>;
+  readonly cdnDomain?: pulumi.Output<string>;
+  readonly cdnZoneId?: pulumi.Output<string>;
+  readonly cacheEndpoint?: pulumi.Output<string>;
+  readonly sessionsTable?: pulumi.Output<string>;
+  readonly internalLoadBalancerDns?: pulumi.Output<string>;
 
   constructor(name: string, args: RegionStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:region:RegionStack", name, {}, { ...opts, providers: { aws: args.provider } });
@@ -70,6 +88,8 @@ export class RegionStack extends pulumi.ComponentResource {
           instanceClass: plan.database.instanceClass,
           readers: plan.database.readers,
           protectData: plan.protectData,
+          region,
+          membership: { kind: "standalone" },
         },
         parent,
       );
@@ -80,6 +100,42 @@ export class RegionStack extends pulumi.ComponentResource {
       );
       this.databases = database.endpoints;
     }
+
+    const cache = caps.cache
+      ? new Cache(
+          `${p}-cache`,
+          {
+            prefix: p,
+            identifierPrefix: `${plan.project}-${plan.stack}`
+              .toLowerCase()
+              .replace(/[^a-z0-9-]/g, "-")
+              .slice(0, 30),
+            vpcId: network.vpcId,
+            dataSubnetIds: network.dataSubnetIds,
+            // One node per web AZ, so a lost AZ still leaves a replica to promote.
+            nodes: Math.max(MIN_CACHE_NODES, Math.min(plan.network.azs, network.dataSubnetIds.length)),
+            clients: [{ name: "web", securityGroupId: network.webSecurityGroupId }],
+          },
+          parent,
+        )
+      : undefined;
+    if (cache) role.grantCacheConnect("app-cache-connect", cache.replicationGroupArn, cache.appUserArn);
+    this.cacheEndpoint = cache?.primaryEndpoint;
+
+    const sessions =
+      caps.sessions === "dynamodb" ? new SessionTable(`${p}-sessions`, { prefix: p, protectData: plan.protectData }, parent) : undefined;
+    if (sessions) role.grantTableReadWrite("app-sessions-table", [sessions.tableArn]);
+    this.sessionsTable = sessions?.tableName;
+
+    const internalLb = caps.services
+      ? new InternalLoadBalancer(
+          `${p}-ilb`,
+          { prefix: p, vpcId: network.vpcId, appSubnetIds: network.appSubnetIds, webSecurityGroupId: network.webSecurityGroupId },
+          parent,
+        )
+      : undefined;
+    if (internalLb && database) database.allowFrom("services", internalLb.servicesSecurityGroupId, this);
+    this.internalLoadBalancerDns = internalLb?.dnsName;
 
     const first = database?.endpoints[0];
     const appConfig = new aws.ssm.Parameter(
@@ -95,6 +151,20 @@ export class RegionStack extends pulumi.ComponentResource {
           database: first
             ? { writer: first.writer, reader: first.reader, port: 5432, name: "app", secretArn: first.secretArn }
             : { writer: "localhost", port: 5432, name: "app" },
+          ...(cache
+            ? {
+                cache: {
+                  primary: cache.primaryEndpoint,
+                  reader: cache.readerEndpoint,
+                  port: 6379,
+                  tls: true,
+                  user: cache.appUserName,
+                  auth: "iam",
+                },
+              }
+            : {}),
+          ...(sessions ? { sessionsTable: sessions.tableName } : {}),
+          ...(internalLb ? { servicesUrl: pulumi.interpolate`http://${internalLb.dnsName}` } : {}),
         }),
       },
       parent,
@@ -127,6 +197,96 @@ export class RegionStack extends pulumi.ComponentResource {
       );
       this.hostPublicIp = host.publicIp;
       this.hostIpv6Address = host.ipv6Address;
+    }
+    if (caps.loadBalancedWebTier) {
+      const webTier = new WebTier(
+        `${p}-web`,
+        {
+          prefix: p,
+          region,
+          vpcId: network.vpcId,
+          publicSubnetIds: network.publicSubnetIds,
+          appSubnetIds: network.appSubnetIds,
+          webSecurityGroupId: network.webSecurityGroupId,
+          instanceProfileArn: role.instanceProfileArn,
+          configParameter: `${configPath}/config`,
+          instanceType: plan.compute.instanceType,
+          architecture: plan.compute.architecture,
+          minSize: plan.compute.minSize,
+          maxSize: plan.compute.maxSize,
+          cloudwatchAgent: caps.cloudwatchAgent,
+          tls: plan.domain && args.zone ? { domain: plan.domain, zoneId: args.zone.zoneId } : undefined,
+          alarmScaling: caps.alarmScaling ? { cpuHigh: plan.compute.cpuHigh, cpuLow: plan.compute.cpuLow } : undefined,
+        },
+        // Instances read the app config at boot: it must exist before the first one starts.
+        { parent: this, dependsOn: [appConfig] },
+      );
+      this.loadBalancerDns = webTier.loadBalancerDnsName;
+      this.loadBalancerZoneId = webTier.loadBalancerZoneId;
+
+      if (internalLb && plan.services.length > 0) {
+        new Services(
+          `${p}-services`,
+          {
+            prefix: p,
+            region,
+            vpcId: network.vpcId,
+            appSubnetIds: network.appSubnetIds,
+            services: plan.services,
+            loadBalancer: internalLb,
+            instanceType: plan.compute.instanceType,
+            architecture: plan.compute.architecture,
+            instanceProfileArn: role.instanceProfileArn,
+            configParameter: `${configPath}/config`,
+            cloudwatchAgent: caps.cloudwatchAgent,
+            targetCpu: plan.serviceTargetCpu,
+          },
+          { parent: this, dependsOn: [appConfig] },
+        );
+      }
+
+      if (caps.cdn) {
+        const zone = args.zone;
+        // Only one distribution can hold the apex as an alias: the primary region's.
+        const tls =
+          plan.domain && zone && args.globalProvider && args.isPrimary
+            ? { domain: plan.domain, zoneId: zone.zoneId, certificateProvider: args.globalProvider, origin: zone.fqdn("origin") }
+            : undefined;
+        const cdn = new Cdn(
+          `${p}-cdn`,
+          {
+            prefix: p,
+            protectData: plan.protectData,
+            // With a domain, CloudFront reaches the ALB over HTTPS on a name its certificate covers.
+            webOrigin: tls ? { domainName: tls.origin, https: true } : { domainName: webTier.loadBalancerDnsName, https: false },
+            tls,
+          },
+          parent,
+        );
+        this.cdnDomain = cdn.domainName;
+        this.cdnZoneId = cdn.hostedZoneId;
+      }
+
+      if (caps.operationalAlarms || caps.dashboard) {
+        new Monitoring(
+          `${p}-monitoring`,
+          {
+            prefix: p,
+            region,
+            accountId: identity.accountId,
+            protectData: plan.protectData,
+            loadBalancerArnSuffix: webTier.loadBalancerArnSuffix,
+            targetGroupArnSuffix: webTier.targetGroupArnSuffix,
+            autoScalingGroupName: webTier.autoScalingGroupName,
+            clusters: (database?.endpoints ?? []).map((e) => ({ name: e.name, writer: e.writer, hasReaders: plan.database.readers > 0 })),
+            alarms: caps.operationalAlarms,
+            dashboard: caps.dashboard,
+            cacheReplicationGroupId: cache?.replicationGroupId,
+            internalLoadBalancerArnSuffix: internalLb?.arnSuffix,
+          },
+          parent,
+        );
+      }
     }
     this.registerOutputs({});
   }

@@ -135,6 +135,7 @@ function computedOutputs(type: string, name: string, id: string, region: string,
     }
     case "aws:dynamodb/table:Table":
       return {
+        name: physical,
         arn: `arn:aws:dynamodb:${region}:${account}:table/${physical}`,
         streamArn: `arn:aws:dynamodb:${region}:${account}:table/${physical}/stream/2026-01-01T00:00:00.000`,
       };
@@ -159,6 +160,25 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     case "aws:autoscaling/group:Group":
       return { arn, name: physical };
+    case "aws:autoscaling/policy:Policy":
+      return {
+        arn: `arn:aws:autoscaling:${region}:${account}:scalingPolicy:${hex(name, 8)}-0000-4000-8000-${hex(name, 12)}:autoScalingGroupName/${inputs.autoscalingGroupName}:policyName/${physical}`,
+        name: physical,
+      };
+    case "aws:elasticache/user:User":
+      return { arn: `arn:aws:elasticache:${region}:${account}:user:${inputs.userId}` };
+    case "aws:elasticache/userGroup:UserGroup":
+      return { arn: `arn:aws:elasticache:${region}:${account}:usergroup:${inputs.userGroupId}` };
+    case "aws:elasticache/subnetGroup:SubnetGroup":
+      return { arn, name: physical };
+    case "aws:sns/topic:Topic":
+      return { arn: `arn:aws:sns:${region}:${account}:${physical}`, name: physical };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${physical}`, name: physical };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { certificateArn: inputs.certificateArn };
+    case "aws:route53/record:Record":
+      return { fqdn: inputs.name };
     case "aws:secretsmanager/secret:Secret":
       return { arn: `arn:aws:secretsmanager:${region}:${account}:secret:${physical}-${hex(name, 6)}` };
     default:
@@ -218,6 +238,9 @@ export function createMocks(state: MockState): pulumi.runtime.Mocks {
             arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline-plan`,
             userId: "AIDAOFFLINEPLAN",
           };
+        case "aws:secretsmanager/getRandomPassword:getRandomPassword":
+          // Deterministic, so that the same config gives the same plan.
+          return { id: region, randomPassword: hex(`${region}${JSON.stringify(args.inputs)}`, Number(args.inputs.passwordLength ?? 32)) };
         case "aws:index/getPartition:getPartition":
           return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
         case "aws:index/getRegion:getRegion":

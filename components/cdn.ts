@@ -1,0 +1,167 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DnsValidatedCertificate } from "./certificates";
+
+/** Path pattern served from S3; everything else goes to the web tier. */
+export const STATIC_PATH_PATTERN = "/static/*";
+/** North America and Europe edges: the cheapest class that serves the stack's users. */
+export const CDN_PRICE_CLASS = "PriceClass_100";
+/** AWS managed cache and origin request policies (fixed ids, the same in every account). */
+export const MANAGED_POLICIES = {
+  cachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+  cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+  allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+} as const;
+
+const STATIC_ORIGIN = "static-s3";
+const WEB_ORIGIN = "web-alb";
+
+export interface CdnArgs {
+  prefix: string;
+  /** Protect and retain the bucket: it holds the site's assets. */
+  protectData: boolean;
+  /** The web tier's origin: the ALB's own name (HTTP), or `origin.<domain>` (HTTPS, certificate on the ALB). */
+  webOrigin: { domainName: pulumi.Input<string>; https: boolean };
+  /**
+   * Serve the apex of `domain`. The viewer certificate is issued in us-east-1 whatever the stack's
+   * region (a CloudFront rule), so its provider is given here.
+   */
+  tls?: { domain: string; zoneId: pulumi.Input<string>; certificateProvider: aws.Provider };
+}
+
+/**
+ * Static assets in a private S3 bucket (all public access blocked, encrypted, versioned, ACLs off)
+ * behind CloudFront with an Origin Access Control: only this distribution may read it. Viewers
+ * are always on HTTPS.
+ */
+export class Cdn extends pulumi.ComponentResource {
+  readonly domainName: pulumi.Output<string>;
+  readonly hostedZoneId: pulumi.Output<string>;
+  readonly distributionId: pulumi.Output<string>;
+  readonly bucketName: pulumi.Output<string>;
+
+  constructor(name: string, args: CdnArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scaling:cdn:Cdn", name, {}, opts);
+    if (!args.prefix) throw new Error(`Cdn ${name}: prefix is required`);
+    if (args.tls && !args.tls.domain) throw new Error(`Cdn ${name}: tls needs a domain`);
+    const p = args.prefix;
+    const parent = { parent: this };
+
+    const bucket = new aws.s3.Bucket(
+      `${p}-static`,
+      { forceDestroy: false, tags: { Name: `${p}-static`, "scaling:data": "static-assets" } },
+      { parent: this, protect: args.protectData, retainOnDelete: args.protectData },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${p}-static`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(`${p}-static`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${p}-static`,
+      // SSE-S3: CloudFront reads through OAC without a KMS key policy to maintain.
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      parent,
+    );
+    new aws.s3.BucketVersioning(`${p}-static`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+
+    const oac = new aws.cloudfront.OriginAccessControl(
+      `${p}-static-oac`,
+      {
+        description: "CloudFront reads the scaling-journey static bucket",
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      },
+      parent,
+    );
+
+    const certificate = args.tls
+      ? new DnsValidatedCertificate(
+          `${p}-cdn-cert`,
+          { prefix: p, domain: args.tls.domain, subjectAlternativeNames: [], zoneId: args.tls.zoneId },
+          { parent: this, providers: { aws: args.tls.certificateProvider } },
+        )
+      : undefined;
+
+    const distribution = new aws.cloudfront.Distribution(
+      `${p}-cdn`,
+      {
+        enabled: true,
+        comment: "scaling-journey: /static/* from S3, the rest from the web tier",
+        isIpv6Enabled: true,
+        httpVersion: "http2and3",
+        priceClass: CDN_PRICE_CLASS,
+        aliases: args.tls ? [args.tls.domain] : [],
+        origins: [
+          { originId: STATIC_ORIGIN, domainName: bucket.bucketRegionalDomainName, originAccessControlId: oac.id },
+          {
+            originId: WEB_ORIGIN,
+            domainName: args.webOrigin.domainName,
+            customOriginConfig: {
+              httpPort: 80,
+              httpsPort: 443,
+              originProtocolPolicy: args.webOrigin.https ? "https-only" : "http-only",
+              originSslProtocols: ["TLSv1.2"],
+            },
+          },
+        ],
+        defaultCacheBehavior: {
+          targetOriginId: WEB_ORIGIN,
+          viewerProtocolPolicy: "redirect-to-https",
+          allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+          cachedMethods: ["GET", "HEAD"],
+          cachePolicyId: MANAGED_POLICIES.cachingDisabled,
+          originRequestPolicyId: MANAGED_POLICIES.allViewerExceptHostHeader,
+          compress: true,
+        },
+        orderedCacheBehaviors: [
+          {
+            pathPattern: STATIC_PATH_PATTERN,
+            targetOriginId: STATIC_ORIGIN,
+            viewerProtocolPolicy: "https-only",
+            allowedMethods: ["GET", "HEAD"],
+            cachedMethods: ["GET", "HEAD"],
+            cachePolicyId: MANAGED_POLICIES.cachingOptimized,
+            compress: true,
+          },
+        ],
+        restrictions: { geoRestriction: { restrictionType: "none" } },
+        viewerCertificate: certificate
+          ? { acmCertificateArn: certificate.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
+          : { cloudfrontDefaultCertificate: true },
+        tags: { Name: `${p}-cdn` },
+      },
+      parent,
+    );
+
+    new aws.s3.BucketPolicy(
+      `${p}-static`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "CloudFrontReadsThroughOac",
+              Effect: "Allow",
+              Principal: { Service: "cloudfront.amazonaws.com" },
+              Action: "s3:GetObject",
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+              Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
+            },
+          ],
+        }),
+      },
+      // S3 rejects a policy change that races the public access block on the same bucket.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+
+    this.domainName = distribution.domainName;
+    this.hostedZoneId = distribution.hostedZoneId;
+    this.distributionId = distribution.id;
+    this.bucketName = bucket.bucket;
+    this.registerOutputs({ domainName: this.domainName, bucketName: this.bucketName });
+  }
+}

@@ -1,0 +1,242 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { allowTcp } from "./firewall";
+import { CpuArchitecture, ServicePlan } from "./plan";
+import { renderUserData } from "./userData";
+import { createFleet, HEALTH_CHECK_PATH, WEB_PORT } from "./webTier";
+
+export interface InternalLoadBalancerArgs {
+  prefix: string;
+  vpcId: pulumi.Input<string>;
+  appSubnetIds: pulumi.Input<string>[];
+  /** The only clients of the internal load balancer: the web tier. */
+  webSecurityGroupId: pulumi.Input<string>;
+}
+
+/**
+ * The load balancer between the web tier and the microservices, with the security groups of both
+ * sides. It exists before the services so that its address can go into the app's config, which the
+ * services' instances read at boot. Unknown paths get a 404 rather than reaching any service.
+ */
+export class InternalLoadBalancer extends pulumi.ComponentResource {
+  readonly dnsName: pulumi.Output<string>;
+  readonly arnSuffix: pulumi.Output<string>;
+  readonly listenerArn: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  /** The group every microservice instance runs in. */
+  readonly servicesSecurityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: InternalLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scaling:services:InternalLoadBalancer", name, {}, opts);
+    if (!args.prefix) throw new Error(`InternalLoadBalancer ${name}: prefix is required`);
+    if (args.appSubnetIds.length < 2) throw new Error(`InternalLoadBalancer ${name}: an ALB needs subnets in at least two AZs`);
+    const p = args.prefix;
+    const parent = { parent: this };
+
+    const sg = new aws.ec2.SecurityGroup(
+      `${p}-ilb-sg`,
+      { vpcId: args.vpcId, description: "Internal load balancer in front of the scaling-journey services", tags: { Name: `${p}-ilb` } },
+      parent,
+    );
+    allowTcp(
+      `${p}-ilb-from-web`,
+      { to: sg.id, from: { securityGroupId: args.webSecurityGroupId }, port: WEB_PORT, description: "HTTP from the web tier" },
+      parent,
+    );
+    const services = new aws.ec2.SecurityGroup(
+      `${p}-svc-sg`,
+      { vpcId: args.vpcId, description: "Microservice instances of the scaling-journey app", tags: { Name: `${p}-svc` } },
+      parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${p}-svc-egress-v4`,
+      { securityGroupId: services.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "Package installs, AWS APIs and the database" },
+      parent,
+    );
+
+    const alb = new aws.lb.LoadBalancer(
+      `${p}-ilb`,
+      {
+        loadBalancerType: "application",
+        internal: true,
+        ipAddressType: "ipv4",
+        subnets: args.appSubnetIds,
+        securityGroups: [sg.id],
+        dropInvalidHeaderFields: true,
+        tags: { Name: `${p}-ilb` },
+      },
+      parent,
+    );
+    const listener = new aws.lb.Listener(
+      `${p}-ilb-http`,
+      {
+        loadBalancerArn: alb.arn,
+        port: WEB_PORT,
+        protocol: "HTTP",
+        defaultActions: [
+          { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no such service" } },
+        ],
+      },
+      parent,
+    );
+    this.dnsName = alb.dnsName;
+    this.arnSuffix = alb.arnSuffix;
+    this.listenerArn = listener.arn;
+    this.securityGroupId = sg.id;
+    this.servicesSecurityGroupId = services.id;
+    this.registerOutputs({ dnsName: this.dnsName });
+  }
+}
+
+export interface ServicesArgs {
+  prefix: string;
+  region: string;
+  vpcId: pulumi.Input<string>;
+  appSubnetIds: pulumi.Input<string>[];
+  services: ServicePlan[];
+  loadBalancer: InternalLoadBalancer;
+  instanceType: string;
+  architecture: CpuArchitecture;
+  instanceProfileArn: pulumi.Input<string>;
+  configParameter: string;
+  cloudwatchAgent: boolean;
+  /** Target-tracking CPU utilisation: services run hot and scale out before they saturate. */
+  targetCpu: number;
+}
+
+/**
+ * One launch template, Auto Scaling group and target group per microservice, routed by path on
+ * the internal load balancer. Each service is named by its config name, so adding or removing a
+ * service never touches another one.
+ */
+export class Services extends pulumi.ComponentResource {
+  readonly autoScalingGroupNames: Record<string, pulumi.Output<string>> = {};
+  readonly targetGroupArnSuffixes: Record<string, pulumi.Output<string>> = {};
+
+  constructor(name: string, args: ServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scaling:services:Services", name, {}, opts);
+    validateServices(name, args);
+    const p = args.prefix;
+    const parent = { parent: this };
+    const lb = args.loadBalancer;
+
+    for (const port of [...new Set(args.services.map((s) => s.port))]) {
+      allowTcp(
+        `${p}-svc-from-ilb-${port}`,
+        {
+          to: lb.servicesSecurityGroupId,
+          from: { securityGroupId: lb.securityGroupId },
+          port,
+          description: `Port ${port} from the internal load balancer`,
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${p}-ilb-to-svc-${port}`,
+        {
+          securityGroupId: lb.securityGroupId,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: lb.servicesSecurityGroupId,
+          description: `Port ${port} to the service instances`,
+        },
+        parent,
+      );
+    }
+
+    args.services.forEach((service, i) => {
+      const n = `${p}-svc-${service.name}`;
+      const targetGroup = new aws.lb.TargetGroup(
+        `${n}-tg`,
+        {
+          vpcId: args.vpcId,
+          port: service.port,
+          protocol: "HTTP",
+          targetType: "instance",
+          deregistrationDelay: 30,
+          healthCheck: {
+            enabled: true,
+            path: HEALTH_CHECK_PATH,
+            protocol: "HTTP",
+            port: "traffic-port",
+            matcher: "200",
+            interval: 15,
+            timeout: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+          },
+          tags: { Name: n, "scaling:service": service.name },
+        },
+        parent,
+      );
+      const { group } = createFleet(
+        n,
+        {
+          instanceType: args.instanceType,
+          architecture: args.architecture,
+          instanceProfileArn: args.instanceProfileArn,
+          securityGroupId: lb.servicesSecurityGroupId,
+          subnetIds: args.appSubnetIds,
+          targetGroupArn: targetGroup.arn,
+          minSize: service.minSize,
+          maxSize: service.maxSize,
+          userData: renderUserData({
+            region: args.region,
+            configParameter: args.configParameter,
+            port: service.port,
+            role: "service",
+            cloudwatchAgent: args.cloudwatchAgent,
+          }),
+          role: `service-${service.name}`,
+        },
+        this,
+      );
+      new aws.autoscaling.Policy(
+        `${n}-cpu-target`,
+        {
+          autoscalingGroupName: group.name,
+          policyType: "TargetTrackingScaling",
+          estimatedInstanceWarmup: 300,
+          targetTrackingConfiguration: {
+            predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+            targetValue: args.targetCpu,
+          },
+        },
+        parent,
+      );
+      new aws.lb.ListenerRule(
+        `${n}-route`,
+        {
+          listenerArn: lb.listenerArn,
+          // Config order sets precedence; paths are validated to be distinct, so order only matters for prefixes.
+          priority: (i + 1) * 10,
+          conditions: [{ pathPattern: { values: [service.path, `${service.path}/*`] } }],
+          actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        },
+        parent,
+      );
+      this.autoScalingGroupNames[service.name] = group.name;
+      this.targetGroupArnSuffixes[service.name] = targetGroup.arnSuffix;
+    });
+    this.registerOutputs({});
+  }
+}
+
+function validateServices(name: string, args: ServicesArgs): void {
+  const problems: string[] = [];
+  if (!args.prefix) problems.push("prefix is required");
+  if (args.services.length === 0) problems.push("no services planned");
+  if (args.services.length > 99) problems.push("at most 99 services fit the listener rule priorities");
+  if (!(args.targetCpu > 0 && args.targetCpu <= 100)) problems.push(`targetCpu must be in (0, 100], got ${args.targetCpu}`);
+  const seen = { names: new Set<string>(), paths: new Set<string>() };
+  for (const s of args.services) {
+    if (seen.names.has(s.name)) problems.push(`service name ${s.name} is used twice`);
+    if (seen.paths.has(s.path)) problems.push(`service path ${s.path} is used twice`);
+    if (!s.path.startsWith("/") || s.path.endsWith("/")) problems.push(`service ${s.name}: path ${s.path} must start and not end with /`);
+    if (s.minSize > s.maxSize) problems.push(`service ${s.name}: minSize ${s.minSize} > maxSize ${s.maxSize}`);
+    seen.names.add(s.name);
+    seen.paths.add(s.path);
+  }
+  if (problems.length > 0) throw new Error(`Services ${name}: ${problems.join("; ")}`);
+}
