@@ -52,7 +52,14 @@ export interface PlatformPlan {
   protectData: boolean;
   /** Every configured region, primary first. */
   regions: string[];
+  /** The region that takes writes and, before the multi-region stage, the only one. */
   primaryRegion: string;
+  /**
+   * `aws:region`: where one-of-a-kind resources live (global database clusters, the master
+   * secret, the owners of global tables, the stage marker). A failover reorders `regions` and
+   * keeps the home, so it moves nothing.
+   */
+  homeRegion: string;
   /** The regions that get a regional stack now (only the primary before multi-region stages). */
   activeRegions: string[];
   domain?: string;
@@ -110,6 +117,16 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
   const regions = config.regions ?? [awsRegion as string];
   const hostVolumeRetired = config.database?.hostVolumeRetired ?? false;
 
+  const homeRegion = awsRegion ?? regions[0];
+  if (!caps.multiRegion && homeRegion !== regions[0]) {
+    throw new ConfigError([
+      {
+        key: "aws:region",
+        value: homeRegion,
+        message: `must be the first of \`regions\` (${regions[0]}) before the multi-region stage: it is the one region the stack runs in`,
+      },
+    ]);
+  }
   if (hostVolumeRetired && caps.hostDatabase) {
     throw new ConfigError([
       {
@@ -127,6 +144,11 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
   };
   const domains = config.database?.domains ?? DEFAULT_DOMAINS;
   const warnings: string[] = [];
+  if (caps.multiRegion && /^db\.t/.test(config.database?.instanceClass ?? defaults.database.instanceClass)) {
+    warnings.push(
+      `database.instanceClass ${config.database?.instanceClass} is burstable; Aurora Global Database (this stage) needs a memory-optimised class such as db.r6g.large.`,
+    );
+  }
   const defaultArchitecture = cpuArchitecture(defaults.compute.instanceType);
   if (caps.singleHost && compute.architecture !== defaultArchitecture) {
     warnings.push(
@@ -144,6 +166,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     protectData: stage.minimums.dataProtection || production,
     regions,
     primaryRegion: regions[0],
+    homeRegion,
     activeRegions: caps.multiRegion ? regions : [regions[0]],
     domain: config.domain,
     network: { cidr: config.network?.cidr ?? DEFAULT_CIDR, azs: caps.network ? (config.network?.azs ?? defaults.azs) : 0 },

@@ -1,0 +1,47 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface GlobalTableArgs {
+  hashKey: string;
+  rangeKey?: string;
+  /** Attribute holding an epoch-seconds expiry; DynamoDB deletes expired items for free. */
+  ttlAttribute?: string;
+  /** Regions holding a replica (a global table); empty for a one-region table. */
+  replicaRegions: string[];
+  protectData: boolean;
+  tags?: Record<string, string>;
+}
+
+/**
+ * A DynamoDB table that can grow into a global table in place: on-demand, encrypted, with
+ * point-in-time recovery, and with new-and-old-image streams from the start, which replicas
+ * need. Adding a region only adds an entry to `replicas`. Keys are chosen once (forceNew).
+ */
+export function globalTable(name: string, args: GlobalTableArgs, opts: pulumi.CustomResourceOptions): aws.dynamodb.Table {
+  const keys = [args.hashKey, ...(args.rangeKey ? [args.rangeKey] : [])];
+  return new aws.dynamodb.Table(
+    name,
+    {
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: args.hashKey,
+      rangeKey: args.rangeKey,
+      attributes: keys.map((key) => ({ name: key, type: "S" })),
+      ttl: args.ttlAttribute ? { attributeName: args.ttlAttribute, enabled: true } : undefined,
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      streamEnabled: true,
+      streamViewType: "NEW_AND_OLD_IMAGES",
+      deletionProtectionEnabled: args.protectData,
+      replicas: args.replicaRegions.map((regionName) => ({ regionName, pointInTimeRecovery: true, propagateTags: true })),
+      tags: args.tags,
+    },
+    { ...opts, protect: args.protectData, retainOnDelete: args.protectData },
+  );
+}
+
+/** The ARN of a table's replica in another region (same name, same account). */
+export function tableArnIn(tableArn: string, region: string): string {
+  const parts = tableArn.split(":");
+  parts[3] = region;
+  return parts.join(":");
+}
