@@ -28,6 +28,22 @@ export interface ClusterEndpoints {
   secretArn: pulumi.Output<string>;
 }
 
+/**
+ * How the region's clusters relate to an Aurora Global Database. `home`: the clusters created at
+ * stage 3 in the home region; they become each global cluster's source and their master password
+ * moves to a program-managed secret (AWS cannot manage the password of a global cluster's
+ * member). `secondary`: read-only clusters in other regions that join those global clusters.
+ */
+export type GlobalMembership =
+  | { kind: "standalone" }
+  | { kind: "home"; globalIdentifierPrefix: string; secretReplicaRegions: string[] }
+  | { kind: "secondary"; globalClusterIds: Record<string, pulumi.Input<string>>; masterSecretArns: Record<string, pulumi.Input<string>> };
+
+/** Master user of every cluster; a forceNew input, so it is chosen once. */
+export const MASTER_USERNAME = "app_admin";
+/** Bumping this rotates the program-managed master password (write-only: never in state). */
+export const MASTER_PASSWORD_VERSION = 1;
+
 export interface DatabaseTierArgs {
   prefix: string;
   vpcId: pulumi.Input<string>;
@@ -38,6 +54,8 @@ export interface DatabaseTierArgs {
   readers: number;
   /** Deletion protection, final snapshots, `protect` and `retainOnDelete`. */
   protectData: boolean;
+  region: string;
+  membership: GlobalMembership;
 }
 
 /**
@@ -49,12 +67,18 @@ export class DatabaseTier extends pulumi.ComponentResource {
   readonly securityGroupId: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly endpoints: ClusterEndpoints[];
+  /** Home region only: the global cluster of each cluster name, for secondaries to join. */
+  readonly globalClusterIds: Record<string, pulumi.Output<string>> = {};
+  /** Home region only: the program-managed master secret of each cluster name. */
+  readonly masterSecretArns: Record<string, pulumi.Output<string>> = {};
+  readonly region: string;
   private readonly prefix: string;
 
   constructor(name: string, args: DatabaseTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:database:DatabaseTier", name, {}, opts);
     if (args.clusters.length === 0) throw new Error(`DatabaseTier ${name}: no clusters planned`);
     const p = (this.prefix = args.prefix);
+    this.region = args.region;
     const stateful = { parent: this, protect: args.protectData, retainOnDelete: args.protectData };
     const zones = pulumi.output(args.availabilityZones);
 
@@ -90,15 +114,16 @@ export class DatabaseTier extends pulumi.ComponentResource {
     );
     this.securityGroupId = sg.id;
 
+    const membership = args.membership;
     this.endpoints = args.clusters.map((plan) => {
+      const name = `${p}-${plan.name}`;
+      const credentials = this.credentials(plan, membership, key, stateful);
       const cluster = new aws.rds.Cluster(
-        `${p}-${plan.name}`,
+        name,
         {
           engine: AURORA_ENGINE,
           engineVersion: AURORA_ENGINE_VERSION,
-          databaseName: "app",
-          masterUsername: "app_admin",
-          manageMasterUserPassword: true,
+          ...credentials.clusterArgs,
           storageEncrypted: true,
           kmsKeyId: key.arn,
           dbSubnetGroupName: subnetGroup.name,
@@ -109,21 +134,24 @@ export class DatabaseTier extends pulumi.ComponentResource {
           copyTagsToSnapshot: true,
           deletionProtection: args.protectData,
           skipFinalSnapshot: !args.protectData,
-          finalSnapshotIdentifier: args.protectData ? `${p}-${plan.name}-final` : undefined,
+          finalSnapshotIdentifier: args.protectData ? `${name}-final` : undefined,
           iamDatabaseAuthenticationEnabled: true,
           enabledCloudwatchLogsExports: ["postgresql"],
           allowMajorVersionUpgrade: false,
-          tags: { Name: `${p}-${plan.name}`, "scaling:domain": plan.domain, "scaling:shard": String(plan.shard) },
+          tags: { Name: name, "scaling:domain": plan.domain, "scaling:shard": String(plan.shard) },
         },
         {
           ...stateful,
-          // Minor versions are upgraded by AWS in maintenance windows; never downgrade back to the pin.
-          ignoreChanges: ["engineVersion"],
+          // Minor versions are upgraded by AWS in maintenance windows; never downgrade to the pin.
+          // A home cluster gains `globalClusterIdentifier` when its global cluster is created
+          // from it; it must not try to remove it again.
+          ignoreChanges: ["engineVersion", "globalClusterIdentifier"],
         },
       );
+      let writer: aws.rds.ClusterInstance | undefined;
       for (let i = 0; i <= args.readers; i++) {
-        new aws.rds.ClusterInstance(
-          `${p}-${plan.name}-${i}`,
+        const instance = new aws.rds.ClusterInstance(
+          `${name}-${i}`,
           {
             clusterIdentifier: cluster.id,
             engine: AURORA_ENGINE,
@@ -135,21 +163,92 @@ export class DatabaseTier extends pulumi.ComponentResource {
             performanceInsightsEnabled: true,
             promotionTier: 1,
             caCertIdentifier: "rds-ca-rsa2048-g1",
-            tags: { Name: `${p}-${plan.name}-${i}`, "scaling:role": i === 0 ? "writer" : "reader" },
+            tags: { Name: `${name}-${i}`, "scaling:role": i === 0 ? "writer" : "reader" },
           },
           stateful,
         );
+        writer ??= instance;
+      }
+      let globalWriter: pulumi.Output<string> | undefined;
+      if (membership.kind === "home") {
+        const global = new aws.rds.GlobalCluster(
+          `${name}-global`,
+          {
+            globalClusterIdentifier: `${membership.globalIdentifierPrefix}-${plan.name}`,
+            sourceDbClusterIdentifier: cluster.arn,
+            deletionProtection: args.protectData,
+            forceDestroy: false,
+          },
+          // The source is only read at creation; after a switchover AWS reports another one.
+          { ...stateful, dependsOn: writer ? [writer] : [], ignoreChanges: ["sourceDbClusterIdentifier"] },
+        );
+        this.globalClusterIds[plan.name] = global.id;
+        globalWriter = global.endpoint;
       }
       return {
         name: plan.name,
         domain: plan.domain,
         shard: plan.shard,
-        writer: cluster.endpoint,
+        writer: globalWriter ?? cluster.endpoint,
         reader: cluster.readerEndpoint,
-        secretArn: cluster.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
+        secretArn: credentials.secretArn ?? cluster.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
       };
     });
     this.registerOutputs({ securityGroupId: this.securityGroupId });
+  }
+
+  /**
+   * Master credentials by membership: AWS-managed for a standalone cluster; a program-managed
+   * secret for a home cluster of a global database (random, set through write-only inputs so it
+   * is never in state, and stable because only a version bump sends it again); none for a
+   * secondary, which replicates the primary's users.
+   */
+  private credentials(
+    plan: ClusterPlan,
+    membership: GlobalMembership,
+    key: aws.kms.Key,
+    stateful: pulumi.CustomResourceOptions,
+  ): { clusterArgs: Partial<aws.rds.ClusterArgs>; secretArn?: pulumi.Output<string> } {
+    const creationArgs = { databaseName: "app", masterUsername: MASTER_USERNAME };
+    if (membership.kind === "standalone") return { clusterArgs: { ...creationArgs, manageMasterUserPassword: true } };
+    if (membership.kind === "secondary") {
+      const secretArn = membership.masterSecretArns[plan.name];
+      const globalClusterIdentifier = membership.globalClusterIds[plan.name];
+      if (!secretArn || !globalClusterIdentifier)
+        throw new Error(`DatabaseTier ${this.prefix}: no global cluster for ${plan.name} in the home region`);
+      return { clusterArgs: { globalClusterIdentifier }, secretArn: pulumi.output(secretArn).apply((arn) => replicaArn(arn, this.region)) };
+    }
+    const name = `${this.prefix}-${plan.name}-master`;
+    const password = aws.secretsmanager.getRandomPasswordOutput({ passwordLength: 40, excludePunctuation: true }, { parent: this });
+    const secret = new aws.secretsmanager.Secret(
+      name,
+      {
+        description: `Master credentials of the ${plan.name} Aurora global database`,
+        kmsKeyId: key.arn,
+        recoveryWindowInDays: 30,
+        replicas: membership.secretReplicaRegions.map((region) => ({ region })),
+      },
+      stateful,
+    );
+    new aws.secretsmanager.SecretVersion(
+      name,
+      {
+        secretId: secret.id,
+        secretStringWo: pulumi.jsonStringify({ username: MASTER_USERNAME, password: password.randomPassword }),
+        secretStringWoVersion: MASTER_PASSWORD_VERSION,
+      },
+      { parent: this },
+    );
+    this.masterSecretArns[plan.name] = secret.arn;
+    return {
+      clusterArgs: {
+        ...creationArgs,
+        manageMasterUserPassword: false,
+        masterPasswordWo: password.randomPassword,
+        masterPasswordWoVersion: MASTER_PASSWORD_VERSION,
+      },
+      secretArn: secret.arn,
+    };
   }
 
   /** Admit PostgreSQL connections from a client tier's security group. */
@@ -165,4 +264,11 @@ export class DatabaseTier extends pulumi.ComponentResource {
       { parent },
     );
   }
+}
+
+/** A Secrets Manager replica keeps the primary secret's name and id; only the region differs. */
+export function replicaArn(primaryArn: string, region: string): string {
+  const parts = primaryArn.split(":");
+  parts[3] = region;
+  return parts.join(":");
 }
