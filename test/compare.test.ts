@@ -142,7 +142,7 @@ describe("comparePlans on hand-built plans", () => {
     assert.equal(comparePlans(from, to, triggers).unchanged, 1);
   });
 
-  it("evaluates conditional triggers: EC2 instance type across CPU architectures, ElastiCache transit encryption", () => {
+  it("evaluates conditional triggers: EC2 instance type across CPU architectures, ElastiCache transit encryption, LB subnets", () => {
     assert.equal(instanceArchitecture("t4g.small"), "arm64");
     assert.equal(instanceArchitecture("m7i.large"), "x86_64");
     const host = (instanceType: string) => capture(resource(INSTANCE, "host", { instanceType }));
@@ -158,6 +158,12 @@ describe("comparePlans on hand-built plans", () => {
     assert.equal(comparePlans(cache("6.2", false), cache("6.2", true), triggers).counts.replaced, 1);
     assert.equal(comparePlans(cache("7.1", false), cache("7.1", true), triggers).counts.replaced, 0);
     assert.equal(comparePlans(cache("7.1", false), cache("7.1", true), triggers).counts.updated, 1);
+
+    const lb = (loadBalancerType: string, subnets: string[]) =>
+      capture(resource("aws:lb/loadBalancer:LoadBalancer", "lb", { loadBalancerType, subnets }));
+    assert.equal(comparePlans(lb("application", ["a", "b"]), lb("application", ["a", "b", "c"]), triggers).counts.updated, 1);
+    assert.equal(comparePlans(lb("network", ["a", "b"]), lb("network", ["a", "c"]), triggers).counts.replaced, 1);
+    assert.equal(comparePlans(lb("network", ["a", "b"]), lb("network", ["a", "b", "c"]), triggers).counts.replaced, 0);
   });
 });
 

@@ -221,6 +221,9 @@ const changedToEmpty =
   (f, t) =>
     !empty(f[key]) && empty(t[key]) ? `"${key}" changed to empty` : null;
 
+const isNetworkLb = (inputs: Record<string, Json>) => inputs.loadBalancerType === "network";
+const listLength = (v: Json) => (Array.isArray(v) ? v.length : 0);
+
 /** type → conditional input (as named in the trigger file) → rule. */
 export const CONDITIONAL_RULES: Record<string, Record<string, ConditionalRule>> = {
   "aws:ec2/instance:Instance": {
@@ -249,6 +252,28 @@ export const CONDITIONAL_RULES: Record<string, Record<string, ConditionalRule>> 
       if (!empty(t.globalReplicationGroupId)) return null;
       if (typeof f.engineVersion !== "string" || typeof t.engineVersion !== "string") return undefined;
       return versionLess(t.engineVersion, f.engineVersion) ? `"engineVersion" downgraded ${f.engineVersion} → ${t.engineVersion}` : null;
+    },
+  },
+  "aws:lb/loadBalancer:LoadBalancer": {
+    subnets: (f, t) => {
+      if (!isNetworkLb(t)) return null;
+      return listLength(t.subnets) <= listLength(f.subnets) ? `"subnets" of a network LB did not grow` : null;
+    },
+    securityGroups: (f, t) => {
+      if (!isNetworkLb(t)) return null;
+      return (listLength(f.securityGroups) === 0) !== (listLength(t.securityGroups) === 0)
+        ? `"securityGroups" of a network LB added from none or all removed`
+        : null;
+    },
+    subnetMappings: (f, t) => {
+      const before = Array.isArray(f.subnetMappings) ? f.subnetMappings : [];
+      const after = Array.isArray(t.subnetMappings) ? t.subnetMappings : [];
+      return before.every((m) => after.some((n) => deepEqual(m, n))) ? null : `an existing "subnetMappings" entry changed or went away`;
+    },
+    secondaryIpsAutoAssignedPerSubnet: (f, t) => {
+      if (!isNetworkLb(t)) return null;
+      const [a, b] = [Number(f.secondaryIpsAutoAssignedPerSubnet ?? 0), Number(t.secondaryIpsAutoAssignedPerSubnet ?? 0)];
+      return b < a ? `"secondaryIpsAutoAssignedPerSubnet" of a network LB decreased` : null;
     },
   },
   "aws:rds/cluster:Cluster": {
