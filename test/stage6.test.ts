@@ -1,0 +1,197 @@
+import { strict as assert } from "node:assert";
+import { DEFAULT_SERVICES, ServicePlan } from "../components/plan";
+import { SESSION_HASH_KEY, SESSION_TTL_ATTRIBUTE } from "../components/sessions";
+import { stageDefinition } from "../components/stages";
+import { HEALTH_CHECK_PATH, WEB_PORT } from "../components/webTier";
+import type { Capture, ResourceRecord } from "../tools/capture";
+import { comparePlans, loadReplaceTriggers } from "../tools/compare";
+import { one, ofType, plan } from "./helpers";
+
+const STAGE = 6;
+const def = stageDefinition(STAGE);
+const T = {
+  nat: "aws:ec2/natGateway:NatGateway",
+  route: "aws:ec2/route:Route",
+  subnet: "aws:ec2/subnet:Subnet",
+  alb: "aws:lb/loadBalancer:LoadBalancer",
+  tg: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  rule: "aws:lb/listenerRule:ListenerRule",
+  lt: "aws:ec2/launchTemplate:LaunchTemplate",
+  asg: "aws:autoscaling/group:Group",
+  policy: "aws:autoscaling/policy:Policy",
+  table: "aws:dynamodb/table:Table",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  param: "aws:ssm/parameter:Parameter",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+};
+
+const named = (c: Capture, type: string, name: string): ResourceRecord => {
+  const found = ofType(c, type).filter((r) => r.name === name);
+  assert.equal(found.length, 1, `one ${type} named ${name}`);
+  return found[0];
+};
+const ids = {
+  web: (c: Capture) => one(c, T.lt, "-web-lt").inputs.vpcSecurityGroupIds[0] as string,
+  ilb: (c: Capture) => one(c, T.alb, "-ilb").inputs.securityGroups[0] as string,
+  services: (c: Capture) => one(c, T.lt, "-svc-").inputs.vpcSecurityGroupIds[0] as string,
+};
+const userDataOf = (lt: ResourceRecord) => Buffer.from(lt.inputs.userData, "base64").toString("utf8");
+
+describe("stage 6 (half a million users): three AZs, DynamoDB sessions, microservices", () => {
+  let c: Capture;
+  before(async () => {
+    c = await plan({ stack: "dev", stage: STAGE });
+  });
+
+  it("spans three AZs with one NAT gateway per AZ, each app subnet routed through its own", () => {
+    assert.equal(def.capabilities.nat, "perAz");
+    const nats = ofType(c, T.nat);
+    assert.equal(nats.length, def.defaults.azs);
+    const routes = ofType(c, T.route).filter((r) => /-app-\d+-default-v4$/.test(r.name));
+    assert.equal(routes.length, def.defaults.azs);
+    const used = routes.map((r) => nats.find((n) => r.dependencies.includes(n.urn))?.urn);
+    assert.equal(new Set(used).size, def.defaults.azs);
+    assert.equal(one(c, T.alb, "-alb").inputs.subnets.length, def.defaults.azs);
+    const asg = one(c, T.asg, "-web-asg");
+    assert.equal(asg.inputs.vpcZoneIdentifiers.length, def.defaults.azs);
+    assert.equal(asg.inputs.minSize, def.defaults.compute.minSize);
+    assert.ok(asg.inputs.minSize >= def.minimums.webInstances);
+  });
+
+  it("keeps sessions in an on-demand, TTL, PITR, encrypted, protected DynamoDB table with streams for global tables", () => {
+    const table = one(c, T.table, "-sessions");
+    assert.equal(table.inputs.billingMode, "PAY_PER_REQUEST");
+    assert.equal(table.inputs.hashKey, SESSION_HASH_KEY);
+    assert.deepEqual(table.inputs.ttl, { attributeName: SESSION_TTL_ATTRIBUTE, enabled: true });
+    assert.equal(table.inputs.pointInTimeRecovery.enabled, true);
+    assert.equal(table.inputs.serverSideEncryption.enabled, true);
+    assert.equal(table.inputs.streamEnabled, true);
+    assert.equal(table.inputs.streamViewType, "NEW_AND_OLD_IMAGES");
+    assert.equal(table.inputs.deletionProtectionEnabled, true);
+    assert.ok(table.protect && table.retainOnDelete);
+    assert.equal(table.inputs.name, undefined, "auto-named: a name change would replace the table");
+    const config = JSON.parse(one(c, T.param, "-app-config").inputs.value);
+    assert.equal(config.sessions, "dynamodb");
+    assert.match(config.sessionsTable, /^us-east-1-sessions/);
+  });
+
+  it("lets the app role read and write items of the sessions table only", () => {
+    const table = one(c, T.table, "-sessions");
+    const grant = one(c, T.rolePolicy, "-app-sessions-table");
+    assert.ok(grant.dependencies.includes(table.urn));
+    const [statement] = JSON.parse(grant.inputs.policy).Statement;
+    assert.equal(statement.Resource.length, 1);
+    assert.match(statement.Resource[0], /:table\/us-east-1-sessions-[0-9a-f]+$/);
+    assert.ok(statement.Action.every((a: string) => a.startsWith("dynamodb:") && !/Table|\*/.test(a)));
+  });
+
+  it("routes to the services through an internal ALB in the app subnets that 404s unknown paths", () => {
+    const ilb = one(c, T.alb, "-ilb");
+    assert.equal(ilb.inputs.internal, true);
+    assert.equal(ilb.inputs.subnets.length, def.defaults.azs);
+    const appSubnets = ofType(c, T.subnet).filter((s) => /-app-\d+$/.test(s.name));
+    assert.ok(appSubnets.every((s) => ilb.dependencies.includes(s.urn)));
+    const listener = one(c, T.listener, "-ilb-http");
+    assert.equal(listener.inputs.port, WEB_PORT);
+    assert.equal(listener.inputs.defaultActions[0].type, "fixed-response");
+    assert.equal(listener.inputs.defaultActions[0].fixedResponse.statusCode, "404");
+    const config = JSON.parse(one(c, T.param, "-app-config").inputs.value);
+    assert.match(config.servicesUrl, /^http:\/\/internal-/);
+    assert.ok(c.outputs.internalLoadBalancerDns);
+  });
+
+  it("gives every service its own launch template, ASG, target group, route and target-tracking policy", () => {
+    const services: ServicePlan[] = DEFAULT_SERVICES;
+    const listener = one(c, T.listener, "-ilb-http");
+    for (const s of services) {
+      const n = `us-east-1-svc-${s.name}`;
+      const tg = named(c, T.tg, `${n}-tg`);
+      assert.equal(tg.inputs.port, s.port);
+      assert.equal(tg.inputs.healthCheck.path, HEALTH_CHECK_PATH);
+      const lt = named(c, T.lt, `${n}-lt`);
+      assert.match(userDataOf(lt), new RegExp(`PORT=${s.port} APP_ROLE=service`));
+      assert.equal(lt.inputs.metadataOptions.httpTokens, "required");
+      const asg = named(c, T.asg, `${n}-asg`);
+      assert.equal(asg.inputs.minSize, s.minSize);
+      assert.equal(asg.inputs.maxSize, s.maxSize);
+      assert.equal(asg.inputs.healthCheckType, "ELB");
+      assert.equal(asg.inputs.vpcZoneIdentifiers.length, def.defaults.azs);
+      assert.ok(asg.dependencies.includes(tg.urn) && asg.dependencies.includes(lt.urn));
+      const rule = named(c, T.rule, `${n}-route`);
+      assert.deepEqual(rule.inputs.conditions[0].pathPattern.values, [s.path, `${s.path}/*`]);
+      assert.ok(rule.dependencies.includes(tg.urn) && rule.dependencies.includes(listener.urn));
+      const policy = named(c, T.policy, `${n}-cpu-target`);
+      assert.equal(policy.inputs.policyType, "TargetTrackingScaling");
+      assert.equal(
+        policy.inputs.targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType,
+        "ASGAverageCPUUtilization",
+      );
+      assert.equal(policy.inputs.targetTrackingConfiguration.targetValue, def.defaults.serviceTargetCpu);
+      assert.ok(policy.dependencies.includes(asg.urn));
+    }
+  });
+
+  it("chains security groups least-privilege: web → internal ALB:80 → service ports → database", () => {
+    const [web, ilb, svc] = [ids.web(c), ids.ilb(c), ids.services(c)];
+    const into = (sg: string) => ofType(c, T.ingress).filter((r) => r.inputs.securityGroupId === sg);
+    const toIlb = into(ilb);
+    assert.equal(toIlb.length, 1);
+    assert.equal(toIlb[0].inputs.referencedSecurityGroupId, web);
+    assert.equal(toIlb[0].inputs.fromPort, WEB_PORT);
+    const toSvc = into(svc);
+    assert.deepEqual(toSvc.map((r) => r.inputs.fromPort).sort(), [...new Set(DEFAULT_SERVICES.map((s) => s.port))].sort());
+    assert.ok(toSvc.every((r) => r.inputs.referencedSecurityGroupId === ilb && r.inputs.fromPort === r.inputs.toPort));
+    const fromIlb = ofType(c, T.egress).filter((r) => r.inputs.securityGroupId === ilb);
+    assert.ok(fromIlb.length > 0 && fromIlb.every((r) => r.inputs.referencedSecurityGroupId === svc));
+    const db = named(c, T.ingress, "us-east-1-db-from-services");
+    assert.equal(db.inputs.referencedSecurityGroupId, svc);
+  });
+
+  it("builds one stack per configured service, each on its own port and path", async () => {
+    const services = [
+      { name: "orders", port: 8081, path: "/orders", minSize: 3, maxSize: 6 },
+      { name: "users", port: 8082, path: "/users", minSize: 2, maxSize: 4 },
+    ];
+    const custom = await plan({ stack: "dev", stage: STAGE, set: [`services=${JSON.stringify(services)}`] });
+    assert.equal(ofType(custom, T.asg).filter((a) => a.name.includes("-svc-")).length, services.length);
+    assert.equal(ofType(custom, T.rule).length, services.length);
+    for (const s of services) {
+      assert.equal(named(custom, T.tg, `us-east-1-svc-${s.name}-tg`).inputs.port, s.port);
+      assert.equal(named(custom, T.asg, `us-east-1-svc-${s.name}-asg`).inputs.maxSize, s.maxSize);
+      assert.ok(ofType(custom, T.ingress).some((r) => r.name === `us-east-1-svc-from-ilb-${s.port}`));
+    }
+    const priorities = ofType(custom, T.rule).map((r) => r.inputs.priority);
+    assert.equal(new Set(priorities).size, priorities.length);
+  });
+
+  it("publishes an SLO dashboard: requests, 5xx, latency, database and cache", () => {
+    const body = JSON.stringify(JSON.parse(one(c, T.dashboard, "-slo").inputs.dashboardBody));
+    for (const metric of [
+      "RequestCount",
+      "HTTPCode_Target_5XX_Count",
+      "TargetResponseTime",
+      "AuroraReplicaLagMaximum",
+      "EngineCPUUtilization",
+      "Evictions",
+    ]) {
+      assert.ok(body.includes(metric), metric);
+    }
+  });
+
+  it("promotes from stage 5 without replacing or removing anything", async () => {
+    const from = await plan({ stack: "dev", stage: STAGE - 1 });
+    const diff = comparePlans(from, c, loadReplaceTriggers());
+    assert.deepEqual(diff.statefulAtRisk, []);
+    assert.deepEqual(
+      diff.replaced.map((r) => r.name),
+      [],
+    );
+    assert.deepEqual(
+      diff.removed.map((r) => r.name),
+      [],
+    );
+  });
+});
