@@ -1,0 +1,619 @@
+/**
+ * The CrossGuard pack, run offline over the real program's graphs (tools/policyRunner.ts mirrors
+ * how the Pulumi engine calls the policies). Thresholds come from the stage table, never from
+ * pasted output. The pack itself (`new PolicyPack`) is never constructed here.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
+import { policies, stageAwarePolicyNames } from "../policies/rules";
+import { STATEFUL_TYPES } from "../policies/security";
+import type { Capture, ResourceRecord } from "../tools/capture";
+import { runPolicyCli } from "../tools/policy";
+import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
+import type { StackSelection } from "../tools/stackConfig";
+import { plan } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+// ------------------------------------------------------------------------------------------------
+// Helpers
+
+const check = async (selection: StackSelection, config: PackConfig = {}): Promise<PolicyRun> =>
+  runPolicies(await plan(selection), policies, config);
+
+const checkCapture = (capture: Capture, config: PackConfig = {}) => runPolicies(capture, policies, config);
+
+/** A deep copy of `capture` where `edit` changed every record `match` selects (at least one). */
+function mutated(capture: Capture, match: (r: ResourceRecord) => boolean, edit: (r: ResourceRecord) => void): Capture {
+  const copy = structuredClone(capture);
+  const hits = copy.resources.filter(match);
+  assert.ok(hits.length > 0, "the mutation matched no resource");
+  hits.forEach(edit);
+  return copy;
+}
+const without = (capture: Capture, match: (r: ResourceRecord) => boolean): Capture => {
+  assert.ok(capture.resources.some(match), "nothing to remove");
+  return { ...capture, resources: capture.resources.filter((r) => !match(r)) };
+};
+const is =
+  (type: string, nameIncludes = "") =>
+  (r: ResourceRecord) =>
+    r.type === type && r.name.includes(nameIncludes);
+
+const mandatoryNames = (run: PolicyRun) => [...new Set(mandatory(run).map((v) => v.policyName))].sort();
+const hits = (run: PolicyRun, policy: string) => run.violations.filter((v) => v.policyName === policy);
+function flags(run: PolicyRun, policy: string, urnIncludes = "", level: "mandatory" | "advisory" = "mandatory"): void {
+  const found = hits(run, policy).filter((v) => v.enforcementLevel === level && (v.urn ?? "").includes(urnIncludes));
+  assert.ok(
+    found.length > 0,
+    `${policy} should flag *${urnIncludes}* (${level}); violations: ${JSON.stringify(run.violations.map((v) => [v.policyName, v.message]))}`,
+  );
+}
+function passes(run: PolicyRun, policy: string): void {
+  assert.deepEqual(
+    hits(run, policy).map((v) => v.message),
+    [],
+    `${policy} should not flag`,
+  );
+}
+function cleanMandatory(run: PolicyRun): void {
+  assert.deepEqual(
+    mandatory(run).map((v) => `${v.policyName}: ${v.urn?.split("::").pop()}: ${v.message}`),
+    [],
+  );
+}
+
+/** A dev-stack selection for `stage` that meets the stage's minimums the dev defaults do not (regions). */
+function devAt(stage: StageNumber): StackSelection {
+  const regions = stageDefinition(stage).minimums.regions;
+  const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
+  // Same selection object shape as the other tests use, so the capture cache is shared.
+  return extra.length > 0 ? { stack: "dev", stage, set: [`regions=${JSON.stringify(["us-east-1", ...extra])}`] } : { stack: "dev", stage };
+}
+
+const prodConfig = () => loadPackConfig("prod").config;
+const firstStage = (pred: (s: (typeof STAGES)[number]) => boolean) => STAGES.find(pred)!.stage;
+const HA_STAGE = firstStage((s) => s.minimums.dbReaders > 0);
+const LB_STAGE = firstStage((s) => s.capabilities.loadBalancedWebTier);
+const CACHE_STAGE = firstStage((s) => s.capabilities.cache);
+const ALARM_STAGE = firstStage((s) => s.capabilities.alarmScaling);
+const NAT_STAGE = firstStage((s) => s.capabilities.nat === "perAz");
+const MULTI_REGION_STAGE = firstStage((s) => s.capabilities.multiRegion);
+const PROTECT_STAGE = firstStage((s) => s.minimums.dataProtection);
+const BEFORE_PROTECT = (PROTECT_STAGE - 1) as StageNumber;
+
+// ------------------------------------------------------------------------------------------------
+
+describe("policy pack: shape", () => {
+  it("has uniquely named policies, each with a how-to-fix description and a mandatory or advisory level", () => {
+    const names = policies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const p of policies) {
+      assert.match(p.name, /^[a-z0-9-]+$/);
+      assert.ok(p.description.length >= 60, `${p.name}: description too short to say how to fix it`);
+      assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", p.name);
+    }
+    const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
+    assert.deepEqual(advisory.sort(), ["alb-access-logs", "ec2-detailed-monitoring"]);
+  });
+
+  it("is a CLI-usable pack: PulumiPolicy.yaml (nodejs), package.json main index.ts, index.ts only builds the PolicyPack from rules", () => {
+    const yaml = parse(fs.readFileSync(path.join(ROOT, "policies/PulumiPolicy.yaml"), "utf8"));
+    assert.equal(yaml.runtime?.name ?? yaml.runtime, "nodejs");
+    assert.ok(typeof yaml.description === "string" && yaml.description.length > 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/package.json"), "utf8"));
+    assert.equal(pkg.main, "index.ts");
+    assert.ok(pkg.dependencies["@pulumi/policy"]);
+    const index = fs.readFileSync(path.join(ROOT, "policies/index.ts"), "utf8");
+    assert.equal((index.match(/new PolicyPack\(/g) ?? []).length, 1);
+    assert.match(index, /from "\.\/rules"/);
+  });
+
+  it("reads its thresholds from the stage table (no stage numbers compared in the pack)", () => {
+    for (const file of ["ha.ts", "security.ts", "support.ts"]) {
+      const text = fs.readFileSync(path.join(ROOT, "policies", file), "utf8");
+      assert.doesNotMatch(text, /stage\s*[<>=]=?\s*\d/, `${file} compares a stage number by hand`);
+    }
+  });
+
+  it("ships policies/config/prod.json raising minimumStage to 4 on every stage-aware policy", () => {
+    const config = prodConfig();
+    const names = stageAwarePolicyNames();
+    assert.ok(names.length >= 8);
+    for (const n of names) assert.equal((config[n] as { minimumStage: number }).minimumStage, 4, n);
+    const resolved = resolvePackConfig(policies, config);
+    assert.equal(resolved.get("aurora-reader-in-another-az")!.config.minimumStage, 4);
+  });
+});
+
+describe("policy runner: engine semantics", () => {
+  it("fills config defaults from each policy's schema (minBackupRetentionDays from the stage table)", () => {
+    const resolved = resolvePackConfig(policies, {});
+    assert.equal(resolved.get("data-backups")!.config.minBackupRetentionDays, PROTECTED_BACKUP_RETENTION_DAYS);
+    assert.equal(resolved.get("data-backups")!.config.minimumStage, STAGE_NUMBERS[0]);
+  });
+
+  it("rejects a pack config naming an unknown policy or setting, or a value outside the schema, listing every problem", () => {
+    assert.throws(
+      () => resolvePackConfig(policies, { "no-such-policy": "mandatory", "data-backups": { minBackupRetentionDays: 0, colour: "red" } }),
+      (e: unknown) => e instanceof PolicyConfigError && e.problems.length === 3,
+    );
+    assert.throws(() => resolvePackConfig(policies, { "data-backups": { minimumStage: 9 } }), PolicyConfigError);
+    assert.throws(() => resolvePackConfig(policies, { "data-backups": "sometimes" }), PolicyConfigError);
+  });
+
+  it("applies enforcement levels from config: disabled skips, a level overrides, `all` sets the default", async () => {
+    const degraded = { stack: "dev", stage: HA_STAGE, set: ["database.readers=0"] };
+    flags(await check(degraded), "aurora-reader-in-another-az");
+    passes(await check(degraded, { "aurora-reader-in-another-az": "disabled" }), "aurora-reader-in-another-az");
+    flags(
+      await check(degraded, { "aurora-reader-in-another-az": { enforcementLevel: "advisory" } }),
+      "aurora-reader-in-another-az",
+      "",
+      "advisory",
+    );
+    const all = await check(degraded, { all: "advisory" });
+    assert.equal(mandatory(all).length, 0);
+    flags(all, "aurora-reader-in-another-az", "", "advisory");
+  });
+
+  it("gives resource policies the resource's options, provider and typed accessors, like the engine", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    const seen: any[] = [];
+    const probe = {
+      name: "probe",
+      description: "test probe",
+      enforcementLevel: "advisory" as const,
+      validateResource: (args: any) => {
+        if (args.type === "aws:rds/cluster:Cluster") seen.push(args);
+      },
+    };
+    await runPolicies(capture, [probe]);
+    assert.equal(seen.length, 1);
+    const args = seen[0];
+    assert.equal(args.props.storageEncrypted, true);
+    assert.equal(args.provider?.props.region, "us-east-1");
+    const record = capture.resources.find(is("aws:rds/cluster:Cluster"))!;
+    assert.ok(record.ignoreChanges.length > 0);
+    assert.deepEqual(args.opts.ignoreChanges, record.ignoreChanges);
+    assert.equal(args.opts.protect, record.protect);
+    assert.equal(args.opts.parent, record.parent);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const aws = require("@pulumi/aws");
+    assert.equal(args.isType(aws.rds.Cluster), true);
+    assert.equal(args.isType(aws.rds.ClusterInstance), false);
+    assert.equal(args.asType(aws.rds.Cluster).engine, "aurora-postgresql");
+  });
+
+  it("treats a value unknown during preview as the engine does: a policy reading it is reported advisory, not mandatory", async () => {
+    const capture = mutated(
+      await plan({ stack: "dev", stage: 3 }),
+      is("aws:rds/cluster:Cluster"),
+      (r) => (r.inputs.storageEncrypted = UNKNOWN_STRING),
+    );
+    const probe = {
+      name: "probe",
+      description: "reads an unknown",
+      enforcementLevel: "mandatory" as const,
+      validateResource: (args: any, report: (m: string) => void) => {
+        if (args.type === "aws:rds/cluster:Cluster" && args.props.storageEncrypted !== true) report("never reached");
+      },
+    };
+    const run = await runPolicies(capture, [probe]);
+    assert.equal(mandatory(run).length, 0);
+    assert.match(run.violations[0].message, /can't run policy 'probe' during preview/);
+    // The pack's own rules skip unknowns instead of failing on them.
+    passes(await checkCapture(capture), "encryption-at-rest");
+  });
+});
+
+describe("policy pack: the stack's stage", () => {
+  it("reads the stage from the stage-marker parameter and flags a stack without one", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    passes(await checkCapture(capture), "stage-marker");
+    const marker = (r: ResourceRecord) => r.inputs.tags?.["scaling:role"] === "stage-marker";
+    flags(await checkCapture(without(capture, marker)), "stage-marker");
+    const doubled = {
+      ...capture,
+      resources: [
+        ...capture.resources,
+        { ...capture.resources.find(marker)!, urn: "urn:pulumi:dev::x::aws:ssm/parameter:Parameter::again" },
+      ],
+    };
+    flags(await checkCapture(doubled), "stage-marker");
+  });
+
+  it("follows the marker: a stage-3 stack without readers passes, the same graph marked stage 4 fails", async () => {
+    const below = await plan({ stack: "dev", stage: 3 });
+    assert.equal(below.resources.filter(is("aws:rds/clusterInstance:ClusterInstance")).length, 1, "stage 3 has a writer only");
+    passes(await checkCapture(below), "aurora-reader-in-another-az");
+    const relabelled = mutated(
+      below,
+      (r) => r.inputs.tags?.["scaling:role"] === "stage-marker",
+      (r) => (r.inputs.value = String(HA_STAGE)),
+    );
+    flags(await checkCapture(relabelled), "aurora-reader-in-another-az", "aws:rds/cluster:Cluster");
+  });
+
+  it("raises the floor with minimumStage: prod's config makes a stage-3 stack fail the stage-4 HA rules", async () => {
+    const stage3 = { stack: "dev", stage: 3 };
+    const withoutFloor = await check(stage3);
+    passes(withoutFloor, "aurora-reader-in-another-az");
+    passes(withoutFloor, "asg-multi-az-elb-health");
+    const withFloor = await check(stage3, prodConfig());
+    flags(withFloor, "aurora-reader-in-another-az", "aws:rds/cluster:Cluster");
+    flags(withFloor, "asg-multi-az-elb-health");
+    flags(withFloor, "load-balancer-multi-az");
+    flags(withFloor, "data-deletion-protection", "aws:rds/cluster:Cluster");
+  });
+});
+
+describe("policy pack: every stage of dev and prod passes", () => {
+  for (const stage of STAGE_NUMBERS) {
+    it(`dev stack at stage ${stage} (${stageDefinition(stage).name}) has no mandatory violation`, async () => {
+      cleanMandatory(await check(devAt(stage)));
+    });
+  }
+  it("prod stack (with policies/config/prod.json) has no mandatory violation", async () => {
+    cleanMandatory(await check({ stack: "prod" }, prodConfig()));
+  });
+});
+
+describe("policy pack: degraded stacks fail with the right policy", () => {
+  it(`stage ${HA_STAGE} with no reader fails aurora-reader-in-another-az`, async () => {
+    const run = await check({ stack: "dev", stage: HA_STAGE, set: ["database.readers=0"] });
+    flags(run, "aurora-reader-in-another-az", "aws:rds/cluster:Cluster");
+    assert.deepEqual(mandatoryNames(run), ["aurora-reader-in-another-az"]);
+  });
+
+  it(`stage ${ALARM_STAGE} with compute.minSize=1 fails asg-multi-az-elb-health on the web ASG`, async () => {
+    assert.ok(stageDefinition(ALARM_STAGE).minimums.webInstances > 1);
+    const run = await check({ stack: "dev", stage: ALARM_STAGE, set: ["compute.minSize=1"] });
+    flags(run, "asg-multi-az-elb-health", "web");
+    assert.deepEqual(mandatoryNames(run), ["asg-multi-az-elb-health"]);
+  });
+
+  it(`stage ${NAT_STAGE} with network.azs=2 fails the AZ rules (ASGs and NAT per AZ)`, async () => {
+    assert.ok(stageDefinition(NAT_STAGE).minimums.azs > 2);
+    const run = await check({ stack: "dev", stage: NAT_STAGE, set: ["network.azs=2"] });
+    flags(run, "asg-multi-az-elb-health", "aws:autoscaling/group:Group");
+    flags(run, "nat-gateway-per-az");
+    assert.ok(mandatoryNames(run).every((n) => ["asg-multi-az-elb-health", "nat-gateway-per-az", "load-balancer-multi-az"].includes(n)));
+  });
+
+  it(`stage ${MULTI_REGION_STAGE} with one region fails multi-region-global-data`, async () => {
+    const capture = await plan({ stack: "dev", stage: MULTI_REGION_STAGE });
+    assert.equal(new Set(capture.resources.filter(is("aws:ec2/vpc:Vpc")).map((r) => r.region)).size, 1, "the dev stack has one region");
+    const run = await checkCapture(capture);
+    flags(run, "multi-region-global-data");
+    assert.deepEqual(mandatoryNames(run), ["multi-region-global-data"]);
+  });
+
+  it("the CLI exits 1 naming the policy for a degraded stack, 0 for prod, 2 for bad stack or pack config", async () => {
+    const degraded = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0"]);
+    assert.equal(degraded.code, 1);
+    assert.match(degraded.stdout, /\[mandatory\] aurora-reader-in-another-az\s+urn:pulumi:dev::/);
+    assert.match(degraded.stdout, /1 mandatory violation/);
+    const clean = await runPolicyCli(["--stack", "dev", "--stage", "1"]);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    const bad = await runPolicyCli(["--set", "compute.minSize=-1"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /compute\.minSize/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /);
+    const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pack-")), "c.json");
+    fs.writeFileSync(tmp, JSON.stringify({ "data-backups": { minBackupRetentionDays: "a week" } }));
+    const badPack = await runPolicyCli(["--config", tmp]);
+    assert.equal(badPack.code, 2);
+    assert.match(badPack.stderr, /data-backups\.minBackupRetentionDays/);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// One flag case and one pass case per policy, from real graphs.
+
+describe("policy pack: HA policies", () => {
+  it("aurora-reader-in-another-az: flags readers placed in the writer's AZ", async () => {
+    const capture = await plan({ stack: "dev", stage: HA_STAGE });
+    passes(await checkCapture(capture), "aurora-reader-in-another-az");
+    const writerAz = capture.resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.endsWith("-0"))!.inputs
+      .availabilityZone;
+    const sameAz = mutated(capture, is("aws:rds/clusterInstance:ClusterInstance"), (r) => (r.inputs.availabilityZone = writerAz));
+    flags(await checkCapture(sameAz), "aurora-reader-in-another-az");
+  });
+
+  it(`asg-multi-az-elb-health: flags EC2 health checks and an ASG in fewer than minimums.azs subnets`, async () => {
+    const capture = await plan({ stack: "dev", stage: LB_STAGE });
+    passes(await checkCapture(capture), "asg-multi-az-elb-health");
+    const ec2 = mutated(capture, is("aws:autoscaling/group:Group"), (r) => (r.inputs.healthCheckType = "EC2"));
+    flags(await checkCapture(ec2), "asg-multi-az-elb-health", "aws:autoscaling/group:Group");
+    const oneSubnet = mutated(
+      capture,
+      is("aws:autoscaling/group:Group"),
+      (r) => (r.inputs.vpcZoneIdentifiers = r.inputs.vpcZoneIdentifiers.slice(0, 1)),
+    );
+    flags(await checkCapture(oneSubnet), "asg-multi-az-elb-health", "aws:autoscaling/group:Group");
+  });
+
+  it("load-balancer-multi-az: flags a load balancer in one subnet", async () => {
+    const capture = await plan({ stack: "dev", stage: LB_STAGE });
+    passes(await checkCapture(capture), "load-balancer-multi-az");
+    const one = mutated(capture, is("aws:lb/loadBalancer:LoadBalancer"), (r) => (r.inputs.subnets = r.inputs.subnets.slice(0, 1)));
+    flags(await checkCapture(one), "load-balancer-multi-az", "aws:lb/loadBalancer:LoadBalancer");
+  });
+
+  it("target-group-health-checks: flags a target group with health checks off", async () => {
+    const capture = await plan({ stack: "dev", stage: LB_STAGE });
+    passes(await checkCapture(capture), "target-group-health-checks");
+    const off = mutated(
+      capture,
+      is("aws:lb/targetGroup:TargetGroup"),
+      (r) => (r.inputs.healthCheck = { ...r.inputs.healthCheck, enabled: false }),
+    );
+    flags(await checkCapture(off), "target-group-health-checks", "aws:lb/targetGroup:TargetGroup");
+  });
+
+  it("cache-multi-az-failover: flags a replication group without multi-AZ, failover or enough nodes", async () => {
+    const capture = await plan({ stack: "dev", stage: CACHE_STAGE });
+    passes(await checkCapture(capture), "cache-multi-az-failover");
+    for (const edit of [
+      { multiAzEnabled: false },
+      { automaticFailoverEnabled: false },
+      { numCacheClusters: stageDefinition(CACHE_STAGE).minimums.cacheNodes - 1 },
+    ]) {
+      const bad = mutated(capture, is("aws:elasticache/replicationGroup:ReplicationGroup"), (r) => Object.assign(r.inputs, edit));
+      flags(await checkCapture(bad), "cache-multi-az-failover", "aws:elasticache/replicationGroup:ReplicationGroup");
+    }
+    flags(await checkCapture(without(capture, is("aws:elasticache/replicationGroup:ReplicationGroup"))), "cache-multi-az-failover");
+  });
+
+  it("asg-alarm-driven-scaling: flags step policies that no alarm fires", async () => {
+    const capture = await plan({ stack: "dev", stage: ALARM_STAGE });
+    passes(await checkCapture(capture), "asg-alarm-driven-scaling");
+    const noScalingAlarms = without(
+      capture,
+      (r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.dependencies.some((d) => d.includes("aws:autoscaling/policy:Policy")),
+    );
+    flags(await checkCapture(noScalingAlarms), "asg-alarm-driven-scaling", "aws:autoscaling/policy:Policy");
+    const noPolicies = without(capture, is("aws:autoscaling/policy:Policy"));
+    flags(await checkCapture(noPolicies), "asg-alarm-driven-scaling", "aws:autoscaling/group:Group");
+  });
+
+  it("nat-gateway-per-az: flags a private subnet routed through another AZ's NAT gateway", async () => {
+    const capture = await plan({ stack: "dev", stage: NAT_STAGE });
+    passes(await checkCapture(capture), "nat-gateway-per-az");
+    const nat0 = capture.resources.find(is("aws:ec2/natGateway:NatGateway", "nat-0"))!;
+    const crossAz = mutated(
+      capture,
+      (r) =>
+        r.type === "aws:ec2/route:Route" && r.dependencies.some((d) => d.includes("aws:ec2/natGateway:NatGateway") && !d.endsWith("nat-0")),
+      (r) => (r.dependencies = r.dependencies.map((d) => (d.includes("aws:ec2/natGateway:NatGateway") ? nat0.urn : d))),
+    );
+    flags(await checkCapture(crossAz), "nat-gateway-per-az", "aws:ec2/route:Route");
+  });
+
+  it("multi-region-global-data: flags a cluster outside the global database and a table without replicas", async () => {
+    const capture = await plan(devAt(MULTI_REGION_STAGE));
+    passes(await checkCapture(capture), "multi-region-global-data");
+    const noReplicas = mutated(capture, is("aws:dynamodb/table:Table"), (r) => (r.inputs.replicas = []));
+    flags(await checkCapture(noReplicas), "multi-region-global-data", "aws:dynamodb/table:Table");
+    const noGlobal = without(capture, is("aws:rds/globalCluster:GlobalCluster"));
+    flags(await checkCapture(noGlobal), "multi-region-global-data");
+  });
+});
+
+describe("policy pack: security baseline", () => {
+  it("encryption-at-rest: flags an unencrypted Aurora cluster, EBS volume, root volume and launch template", async () => {
+    const host = await plan({ stack: "dev", stage: 2 });
+    passes(await checkCapture(host), "encryption-at-rest");
+    flags(
+      await checkCapture(mutated(host, is("aws:ebs/volume:Volume"), (r) => (r.inputs.encrypted = false))),
+      "encryption-at-rest",
+      "aws:ebs/volume:Volume",
+    );
+    flags(
+      await checkCapture(mutated(host, is("aws:ec2/instance:Instance"), (r) => (r.inputs.rootBlockDevice.encrypted = false))),
+      "encryption-at-rest",
+      "aws:ec2/instance:Instance",
+    );
+    const db = await plan({ stack: "dev", stage: 3 });
+    flags(
+      await checkCapture(mutated(db, is("aws:rds/cluster:Cluster"), (r) => delete r.inputs.storageEncrypted)),
+      "encryption-at-rest",
+      "aws:rds/cluster:Cluster",
+    );
+    const web = await plan({ stack: "dev", stage: LB_STAGE });
+    passes(await checkCapture(web), "encryption-at-rest");
+    const lt = mutated(web, is("aws:ec2/launchTemplate:LaunchTemplate"), (r) => (r.inputs.blockDeviceMappings[0].ebs.encrypted = "false"));
+    flags(await checkCapture(lt), "encryption-at-rest", "aws:ec2/launchTemplate:LaunchTemplate");
+  });
+
+  it("encryption-at-rest and encryption-in-transit: flag an unencrypted cache and DynamoDB table", async () => {
+    const capture = await plan({ stack: "dev", stage: NAT_STAGE });
+    passes(await checkCapture(capture), "encryption-in-transit");
+    const cache = is("aws:elasticache/replicationGroup:ReplicationGroup");
+    flags(await checkCapture(mutated(capture, cache, (r) => (r.inputs.transitEncryptionEnabled = false))), "encryption-in-transit");
+    flags(
+      await checkCapture(mutated(capture, cache, (r) => (r.inputs.atRestEncryptionEnabled = false))),
+      "encryption-at-rest",
+      "ReplicationGroup",
+    );
+    flags(
+      await checkCapture(mutated(capture, is("aws:dynamodb/table:Table"), (r) => delete r.inputs.serverSideEncryption)),
+      "encryption-at-rest",
+      "Table",
+    );
+  });
+
+  it("encryption-in-transit: flags a CloudFront behaviour that allows HTTP", async () => {
+    const capture = await plan({ stack: "dev", stage: CACHE_STAGE });
+    const cdn = is("aws:cloudfront/distribution:Distribution");
+    const allowAll = mutated(capture, cdn, (r) => (r.inputs.defaultCacheBehavior.viewerProtocolPolicy = "allow-all"));
+    flags(await checkCapture(allowAll), "encryption-in-transit", "Distribution");
+  });
+
+  it("s3-encryption and s3-public-access-blocked: flag a bucket without SSE or with public access allowed", async () => {
+    const capture = await plan({ stack: "dev", stage: CACHE_STAGE });
+    passes(await checkCapture(capture), "s3-encryption");
+    passes(await checkCapture(capture), "s3-public-access-blocked");
+    flags(
+      await checkCapture(without(capture, (r) => r.type.startsWith("aws:s3/bucketServerSideEncryptionConfiguration"))),
+      "s3-encryption",
+      "aws:s3/bucket",
+    );
+    flags(
+      await checkCapture(without(capture, is("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"))),
+      "s3-public-access-blocked",
+      "aws:s3/bucket",
+    );
+    const open = mutated(
+      capture,
+      is("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"),
+      (r) => (r.inputs.restrictPublicBuckets = false),
+    );
+    flags(await checkCapture(open), "s3-public-access-blocked", "BucketPublicAccessBlock");
+  });
+
+  it("alb-https-redirect: with a certificate, flags an HTTP listener that forwards instead of redirecting", async () => {
+    const capture = await plan({ stack: "prod" });
+    assert.ok(
+      capture.resources.some((r) => r.type === "aws:lb/listener:Listener" && r.inputs.protocol === "HTTPS"),
+      "prod has a domain, so HTTPS",
+    );
+    passes(await checkCapture(capture), "alb-https-redirect");
+    const forwards = mutated(
+      capture,
+      (r) => r.type === "aws:lb/listener:Listener" && r.inputs.protocol === "HTTP" && r.inputs.defaultActions?.[0]?.type === "redirect",
+      (r) => (r.inputs.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }]),
+    );
+    flags(await checkCapture(forwards), "alb-https-redirect", "aws:lb/listener:Listener");
+  });
+
+  it("db-not-publicly-accessible: flags a public DB instance", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    passes(await checkCapture(capture), "db-not-publicly-accessible");
+    const pub = mutated(capture, is("aws:rds/clusterInstance:ClusterInstance"), (r) => (r.inputs.publiclyAccessible = true));
+    flags(await checkCapture(pub), "db-not-publicly-accessible", "ClusterInstance");
+  });
+
+  it("imdsv2-required: flags optional tokens on the host and on a launch template", async () => {
+    const host = await plan({ stack: "dev", stage: 2 });
+    passes(await checkCapture(host), "imdsv2-required");
+    flags(
+      await checkCapture(mutated(host, is("aws:ec2/instance:Instance"), (r) => (r.inputs.metadataOptions.httpTokens = "optional"))),
+      "imdsv2-required",
+      "Instance",
+    );
+    const web = await plan({ stack: "dev", stage: LB_STAGE });
+    passes(await checkCapture(web), "imdsv2-required");
+    flags(
+      await checkCapture(mutated(web, is("aws:ec2/launchTemplate:LaunchTemplate"), (r) => delete r.inputs.metadataOptions)),
+      "imdsv2-required",
+      "LaunchTemplate",
+    );
+  });
+
+  it("no-admin-ports-from-internet: passes public 80/443, flags SSH or PostgreSQL from 0.0.0.0/0 or ::/0 in any rule form", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    passes(await checkCapture(capture), "no-admin-ports-from-internet");
+    const ssh = mutated(capture, is("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "80-v6"), (r) =>
+      Object.assign(r.inputs, { fromPort: 22, toPort: 22 }),
+    );
+    flags(await checkCapture(ssh), "no-admin-ports-from-internet", "80-v6");
+    const db = mutated(capture, is("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-from-web"), (r) => {
+      delete r.inputs.referencedSecurityGroupId;
+      r.inputs.cidrIpv4 = "0.0.0.0/0";
+    });
+    flags(await checkCapture(db), "no-admin-ports-from-internet", "db-from-web");
+    const inline = mutated(capture, is("aws:ec2/securityGroup:SecurityGroup", "db-sg"), (r) => {
+      r.inputs.ingress = [{ protocol: "tcp", fromPort: 5000, toPort: 6000, cidrBlocks: ["0.0.0.0/0"] }];
+    });
+    flags(await checkCapture(inline), "no-admin-ports-from-internet", "db-sg");
+    const sgRule = mutated(capture, is("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "443-v4"), (r) => {
+      r.type = "aws:ec2/securityGroupRule:SecurityGroupRule";
+      r.inputs = { type: "ingress", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"], securityGroupId: "sg-1" };
+    });
+    flags(await checkCapture(sgRule), "no-admin-ports-from-internet", "443-v4");
+  });
+});
+
+describe("policy pack: data protection", () => {
+  const dbCluster = is("aws:rds/cluster:Cluster");
+
+  it(`applies from stage ${PROTECT_STAGE} or in production, not before`, async () => {
+    const dev = await plan({ stack: "dev", stage: BEFORE_PROTECT });
+    const unprotected = mutated(dev, dbCluster, (r) =>
+      Object.assign(r.inputs, { deletionProtection: false, skipFinalSnapshot: true, backupRetentionPeriod: 1 }),
+    );
+    const run = await checkCapture(unprotected);
+    for (const p of ["data-deletion-protection", "data-backups", "data-final-snapshot", "stateful-protect-retain"]) passes(run, p);
+    const production = await plan({ stack: "dev", stage: BEFORE_PROTECT, set: ["production=true"] });
+    cleanMandatory(await checkCapture(production));
+    const prodUnprotected = mutated(production, dbCluster, (r) => (r.inputs.deletionProtection = false));
+    flags(await checkCapture(prodUnprotected), "data-deletion-protection", "aws:rds/cluster:Cluster");
+  });
+
+  it("data-deletion-protection, data-backups, data-final-snapshot: flag a stage-4 cluster without them", async () => {
+    const capture = await plan({ stack: "dev", stage: PROTECT_STAGE });
+    const run = await checkCapture(capture);
+    for (const p of ["data-deletion-protection", "data-backups", "data-final-snapshot", "stateful-protect-retain"]) passes(run, p);
+    flags(
+      await checkCapture(mutated(capture, dbCluster, (r) => (r.inputs.deletionProtection = false))),
+      "data-deletion-protection",
+      "Cluster",
+    );
+    flags(
+      await checkCapture(mutated(capture, dbCluster, (r) => (r.inputs.backupRetentionPeriod = PROTECTED_BACKUP_RETENTION_DAYS - 1))),
+      "data-backups",
+      "Cluster",
+    );
+    flags(await checkCapture(mutated(capture, dbCluster, (r) => (r.inputs.skipFinalSnapshot = true))), "data-final-snapshot", "Cluster");
+    // A stricter pack config tunes the threshold.
+    flags(
+      await checkCapture(capture, { "data-backups": { minBackupRetentionDays: PROTECTED_BACKUP_RETENTION_DAYS + 7 } }),
+      "data-backups",
+      "Cluster",
+    );
+  });
+
+  it("data-backups and data-deletion-protection: flag a sessions table without PITR or deletion protection", async () => {
+    const capture = await plan({ stack: "dev", stage: NAT_STAGE });
+    const table = is("aws:dynamodb/table:Table");
+    flags(await checkCapture(mutated(capture, table, (r) => (r.inputs.pointInTimeRecovery = { enabled: false }))), "data-backups", "Table");
+    flags(
+      await checkCapture(mutated(capture, table, (r) => (r.inputs.deletionProtectionEnabled = false))),
+      "data-deletion-protection",
+      "Table",
+    );
+  });
+
+  it("stateful-protect-retain: flags stateful resources without protect or retainOnDelete", async () => {
+    const capture = await plan({ stack: "dev", stage: PROTECT_STAGE });
+    const stateful = capture.resources.filter((r) => STATEFUL_TYPES.includes(r.type));
+    assert.ok(stateful.length > 0);
+    flags(await checkCapture(mutated(capture, dbCluster, (r) => (r.protect = false))), "stateful-protect-retain", "Cluster");
+    flags(await checkCapture(mutated(capture, is("aws:kms/key:Key"), (r) => (r.retainOnDelete = false))), "stateful-protect-retain", "Key");
+  });
+});
+
+describe("policy pack: advisory hygiene", () => {
+  it("ec2-detailed-monitoring: advisory only, flags monitoring off", async () => {
+    const capture = await plan({ stack: "dev", stage: 2 });
+    passes(await checkCapture(capture), "ec2-detailed-monitoring");
+    const off = await checkCapture(mutated(capture, is("aws:ec2/instance:Instance"), (r) => (r.inputs.monitoring = false)));
+    flags(off, "ec2-detailed-monitoring", "Instance", "advisory");
+    assert.equal(mandatory(off).length, 0);
+  });
+
+  it("alb-access-logs: advisory only, passes with access logs on", async () => {
+    const capture = await plan({ stack: "dev", stage: LB_STAGE });
+    const on = mutated(capture, is("aws:lb/loadBalancer:LoadBalancer"), (r) => (r.inputs.accessLogs = { bucket: "logs", enabled: true }));
+    passes(await checkCapture(on), "alb-access-logs");
+    const off = mutated(capture, is("aws:lb/loadBalancer:LoadBalancer"), (r) => delete r.inputs.accessLogs);
+    flags(await checkCapture(off), "alb-access-logs", "LoadBalancer", "advisory");
+  });
+});
