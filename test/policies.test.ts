@@ -114,6 +114,11 @@ describe("policy pack: shape", () => {
     assert.match(index, /from "\.\/rules"/);
   });
 
+  it("documents every policy in policies/README.md", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "policies/README.md"), "utf8");
+    for (const p of policies) assert.ok(readme.includes(`\`${p.name}\``), `${p.name} is not in policies/README.md`);
+  });
+
   it("reads its thresholds from the stage table (no stage numbers compared in the pack)", () => {
     for (const file of ["ha.ts", "security.ts", "support.ts"]) {
       const text = fs.readFileSync(path.join(ROOT, "policies", file), "utf8");
@@ -295,19 +300,19 @@ describe("policy pack: degraded stacks fail with the right policy", () => {
   });
 
   it("the CLI exits 1 naming the policy for a degraded stack, 0 for prod, 2 for bad stack or pack config", async () => {
-    const degraded = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0"]);
+    const degraded = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0"], plan);
     assert.equal(degraded.code, 1);
     assert.match(degraded.stdout, /\[mandatory\] aurora-reader-in-another-az\s+urn:pulumi:dev::/);
     assert.match(degraded.stdout, /1 mandatory violation/);
-    const clean = await runPolicyCli(["--stack", "dev", "--stage", "1"]);
+    const clean = await runPolicyCli(["--stack", "dev", "--stage", "3"], plan);
     assert.equal(clean.code, 0, clean.stdout + clean.stderr);
-    const bad = await runPolicyCli(["--set", "compute.minSize=-1"]);
+    const bad = await runPolicyCli(["--set", "compute.minSize=-1"], plan);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /compute\.minSize/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /);
     const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pack-")), "c.json");
     fs.writeFileSync(tmp, JSON.stringify({ "data-backups": { minBackupRetentionDays: "a week" } }));
-    const badPack = await runPolicyCli(["--config", tmp]);
+    const badPack = await runPolicyCli(["--config", tmp], plan);
     assert.equal(badPack.code, 2);
     assert.match(badPack.stderr, /data-backups\.minBackupRetentionDays/);
   });

@@ -54,7 +54,8 @@ export function parsePolicyArgs(argv: string[]): PolicyArgs {
   const v = parsed.values;
   if (v.stage !== undefined && !/^-?\d+$/.test(v.stage.trim())) throw new UsageError(`--stage takes a whole number, got "${v.stage}"`);
   return {
-    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : Number(v.stage), set: v.set ?? [] },
+    // Same shape as the plan tool's selections (no empty `set`), so test caches are shared.
+    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : Number(v.stage), set: v.set?.length ? v.set : undefined },
     configFile: v.config,
     help: v.help ?? false,
   };
@@ -106,12 +107,19 @@ export function renderRun(run: PolicyRun, header: string): string {
   return lines.join("\n") + "\n";
 }
 
-export async function runPolicyCli(argv: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+/** How the CLI gets its plan; tests pass their cached `plan` helper. */
+export type PlanLoader = (selection: StackSelection) => Promise<Capture>;
+const capturePlan: PlanLoader = (selection) => captureProgram(loadStackConfig(selection));
+
+export async function runPolicyCli(
+  argv: string[],
+  load: PlanLoader = capturePlan,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const args = parsePolicyArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
     const { config, file } = packConfigFor(args);
-    const capture = await captureProgram(loadStackConfig(args.selection));
+    const capture = await load(args.selection);
     const run = await runPolicies(capture, policies, config);
     const source = file ? `pack config ${path.relative(process.cwd(), path.resolve(file))}` : "default pack config";
     const header = `policy pack aws-scaling-journey on ${capture.stack}, ${effectiveStage(capture, run)}, ${capture.resources.length} resources, ${source}`;
