@@ -15,8 +15,11 @@ export const ALARM_THRESHOLDS = {
 
 export interface MonitoredCluster {
   name: string;
-  /** Writer endpoint; its first label is the cluster identifier CloudWatch dimensions use. */
-  writer: pulumi.Input<string>;
+  /**
+   * Reader endpoint: its first label is the regional cluster identifier CloudWatch dimensions use
+   * (the writer endpoint becomes the global cluster's once the cluster joins a global database).
+   */
+  reader: pulumi.Input<string>;
   hasReaders: boolean;
 }
 
@@ -32,14 +35,15 @@ export interface MonitoringArgs {
   clusters: MonitoredCluster[];
   /** Alarms on ALB 5xx, latency, DB CPU and replica lag, to an SNS topic. */
   alarms: boolean;
-  /** A dashboard of the SLO signals. */
+  /** A dashboard of the SLO signals, under this name (unique per account and region, so per stack). */
   dashboard: boolean;
+  dashboardName: string;
   cacheReplicationGroupId?: pulumi.Input<string>;
   internalLoadBalancerArnSuffix?: pulumi.Input<string>;
 }
 
-/** The cluster identifier from a cluster endpoint `<id>.cluster-<hash>.<region>.rds.amazonaws.com`. */
-export const clusterIdentifierOf = (writer: pulumi.Input<string>) => pulumi.output(writer).apply((w) => w.split(".")[0]);
+/** The cluster identifier from a cluster endpoint `<id>.cluster-ro-<hash>.<region>.rds.amazonaws.com`. */
+export const clusterIdentifierOf = (endpoint: pulumi.Input<string>) => pulumi.output(endpoint).apply((e) => e.split(".")[0]);
 
 /**
  * Operational alarms and the SLO dashboard of one region. The SNS topic is encrypted with its own
@@ -136,7 +140,7 @@ export class Monitoring extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanThreshold",
       });
       for (const cluster of args.clusters) {
-        const dbDims = { DBClusterIdentifier: clusterIdentifierOf(cluster.writer) };
+        const dbDims = { DBClusterIdentifier: clusterIdentifierOf(cluster.reader) };
         alarm(`${cluster.name}-cpu`, {
           alarmDescription: `Aurora cluster ${cluster.name}: CPU above ${ALARM_THRESHOLDS.dbCpuPercent}%`,
           namespace: "AWS/RDS",
@@ -167,7 +171,7 @@ export class Monitoring extends pulumi.ComponentResource {
     if (args.dashboard) {
       const dashboard = new aws.cloudwatch.Dashboard(
         `${p}-slo`,
-        { dashboardName: `scaling-journey-${p}-slo`, dashboardBody: dashboardBody(args) },
+        { dashboardName: args.dashboardName, dashboardBody: dashboardBody(args) },
         parent,
       );
       this.dashboardName = dashboard.dashboardName;
@@ -184,7 +188,7 @@ function dashboardBody(args: MonitoringArgs): pulumi.Output<string> {
       args.autoScalingGroupName,
       args.cacheReplicationGroupId ?? "",
       args.internalLoadBalancerArnSuffix ?? "",
-      pulumi.all(args.clusters.map((c) => clusterIdentifierOf(c.writer))),
+      pulumi.all(args.clusters.map((c) => clusterIdentifierOf(c.reader))),
     ])
     .apply(([lb, asg, cache, ilb, clusters]) => {
       const widget = (title: string, metrics: unknown[], stat = "Sum") => ({

@@ -168,7 +168,9 @@ describe("stage 6 (half a million users): three AZs, DynamoDB sessions, microser
   });
 
   it("publishes an SLO dashboard: requests, 5xx, latency, database and cache", () => {
-    const body = JSON.stringify(JSON.parse(one(c, T.dashboard, "-slo").inputs.dashboardBody));
+    const dashboard = one(c, T.dashboard, "-slo");
+    assert.match(dashboard.inputs.dashboardName, new RegExp(`-${c.stack}-us-east-1-slo$`), "unique per stack and region");
+    const body = JSON.stringify(JSON.parse(dashboard.inputs.dashboardBody));
     for (const metric of [
       "RequestCount",
       "HTTPCode_Target_5XX_Count",
