@@ -14,8 +14,8 @@ import {
   StackStage,
   stackStage,
   stageConfigSchema,
+  requireTrue,
   T,
-  truthy,
 } from "./support";
 
 type Check = (resources: PolicyResource[], s: StackStage, report: ReportViolation) => void;
@@ -155,14 +155,25 @@ export const cacheMultiAz: StackValidationPolicy = stagePolicy(
     if (groups.length === 0)
       report(`${label(s)} keeps sessions and popular reads in a Redis replication group; the stack has none`, s.markerUrn);
     for (const rg of groups) {
-      if (!truthy(peek(() => rg.props.multiAzEnabled) ?? true)) report(`${rg.name}: set multiAzEnabled`, rg.urn);
-      if (!truthy(peek(() => rg.props.automaticFailoverEnabled) ?? true)) report(`${rg.name}: set automaticFailoverEnabled`, rg.urn);
+      requireTrue(rg.props, ["multiAzEnabled"], `${rg.name}: set multiAzEnabled: true`, (m) => report(m, rg.urn));
+      requireTrue(rg.props, ["automaticFailoverEnabled"], `${rg.name}: set automaticFailoverEnabled: true`, (m) => report(m, rg.urn));
       const nodes = cacheNodes(rg) ?? 1;
       if (nodes < s.definition.minimums.cacheNodes)
         report(`${rg.name} has ${nodes} node(s); ${label(s)} needs ${s.definition.minimums.cacheNodes}`, rg.urn);
     }
   },
 );
+
+/**
+ * Whether `alarm` fires scaling policy `p`: the engine says which resources each input depends on
+ * (propertyDependencies.alarmActions); without that, the alarm depends on the policy and has actions.
+ */
+function firesPolicy(alarm: PolicyResource, p: PolicyResource): boolean {
+  const byProperty = alarm.propertyDependencies?.alarmActions;
+  if (byProperty) return byProperty.some((d) => d.urn === p.urn);
+  const actions = peek(() => asArray(alarm.props.alarmActions));
+  return alarm.dependencies.some((d) => d.urn === p.urn) && (actions === undefined || actions.length > 0);
+}
 
 export const alarmScaling: StackValidationPolicy = stagePolicy(
   "asg-alarm-driven-scaling",
@@ -188,9 +199,7 @@ export const alarmScaling: StackValidationPolicy = stagePolicy(
           continue;
         }
         if (type === "PredictiveScaling") continue;
-        const fired = alarms.some(
-          (a) => a.dependencies.some((d) => d.urn === p.urn) && (peek(() => asArray(a.props.alarmActions)) ?? [undefined]).length > 0,
-        );
+        const fired = alarms.some((a) => firesPolicy(a, p));
         if (fired) driven++;
         else report(`scaling policy ${p.name} of ${asg.name} is not in any CloudWatch alarm's alarmActions`, p.urn);
       }

@@ -10,7 +10,18 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { asArray, configOf, dataProtectionConfigSchema, DataProtectionConfig, ofType, peek, stackStage, T, truthy } from "./support";
+import {
+  asArray,
+  configOf,
+  dataProtectionConfigSchema,
+  DataProtectionConfig,
+  ofType,
+  peek,
+  requireTrue,
+  stackStage,
+  T,
+  truthy,
+} from "./support";
 
 type PropsCheck = (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void;
 
@@ -33,22 +44,6 @@ function resourcePolicy(
       check(args.props, args, report);
     },
   };
-}
-
-/** Flags `value` unless it is known and true (an unknown value during preview is not judged). */
-function requireTrue(props: Record<string, any>, path: string[], what: string, report: ReportViolation): void {
-  let node: any = props;
-  for (const key of path) {
-    if (node === undefined || node === null || typeof node !== "object") {
-      node = undefined;
-      break;
-    }
-    const present = key in node;
-    const value = peek(() => node[key]);
-    if (present && value === undefined) return; // unknown until the update runs
-    node = value;
-  }
-  if (!truthy(node)) report(what);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -294,9 +289,11 @@ export const deletionProtection: StackValidationPolicy = dataPolicy(
   "Once data protection applies (stage minimums.dataProtection, or `production`), Aurora/RDS databases set `deletionProtection: true` and DynamoDB tables `deletionProtectionEnabled: true`.",
   (resources, _cfg, report) => {
     for (const db of clustersAndDbs(resources))
-      requireTrue(db.props, ["deletionProtection"], `${db.name}: set deletionProtection: true`, (m) => report(m, db.urn));
+      requireTrue(db.props, ["deletionProtection"], `${db.name}: set deletionProtection: true`, (m: string) => report(m, db.urn));
     for (const t of ofType(resources, T.table))
-      requireTrue(t.props, ["deletionProtectionEnabled"], `${t.name}: set deletionProtectionEnabled: true`, (m) => report(m, t.urn));
+      requireTrue(t.props, ["deletionProtectionEnabled"], `${t.name}: set deletionProtectionEnabled: true`, (m: string) =>
+        report(m, t.urn),
+      );
   },
 );
 
@@ -328,7 +325,7 @@ export const finalSnapshot: StackValidationPolicy = dataPolicy(
       else if (!("finalSnapshotIdentifier" in db.props)) report(`${db.name}: set finalSnapshotIdentifier`, db.urn);
     }
     for (const v of ofType(resources, T.volume))
-      requireTrue(v.props, ["finalSnapshot"], `${v.name}: set finalSnapshot: true`, (m) => report(m, v.urn));
+      requireTrue(v.props, ["finalSnapshot"], `${v.name}: set finalSnapshot: true`, (m: string) => report(m, v.urn));
   },
 );
 

@@ -162,3 +162,19 @@ export const dependentsOf = (resources: PolicyResource[], target: PolicyResource
 
 export const ofType = (resources: PolicyResource[], t: string | readonly string[]): PolicyResource[] =>
   resources.filter((r) => isOf(r.type, t));
+
+/** Flags `value` unless it is known and true (an unknown value during preview is not judged). */
+export function requireTrue(props: Record<string, any>, path: string[], what: string, report: (message: string) => void): void {
+  let node: any = props;
+  for (const key of path) {
+    if (node === undefined || node === null || typeof node !== "object") {
+      node = undefined;
+      break;
+    }
+    const present = key in node;
+    const value = peek(() => node[key]);
+    if (present && value === undefined) return; // unknown until the update runs
+    node = value;
+  }
+  if (!truthy(node)) report(what);
+}

@@ -367,6 +367,8 @@ describe("policy pack: HA policies", () => {
     passes(await checkCapture(capture), "cache-multi-az-failover");
     for (const edit of [
       { multiAzEnabled: false },
+      { multiAzEnabled: undefined }, // AWS's default is off
+
       { automaticFailoverEnabled: false },
       { numCacheClusters: stageDefinition(CACHE_STAGE).minimums.cacheNodes - 1 },
     ]) {
@@ -384,6 +386,8 @@ describe("policy pack: HA policies", () => {
       (r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.dependencies.some((d) => d.includes("aws:autoscaling/policy:Policy")),
     );
     flags(await checkCapture(noScalingAlarms), "asg-alarm-driven-scaling", "aws:autoscaling/policy:Policy");
+    const noActions = mutated(capture, is("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu-high"), (r) => (r.inputs.alarmActions = []));
+    flags(await checkCapture(noActions), "asg-alarm-driven-scaling", "scale-out");
     const noPolicies = without(capture, is("aws:autoscaling/policy:Policy"));
     flags(await checkCapture(noPolicies), "asg-alarm-driven-scaling", "aws:autoscaling/group:Group");
   });
