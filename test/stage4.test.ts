@@ -61,6 +61,14 @@ describe("stage 4 (thousand users): load-balanced web tier in two AZs", () => {
     assert.equal(ofType(c, T.nat).length, 1);
   });
 
+  it("keeps the stage-2 data volume, protected, until config retires it", async () => {
+    const [volume] = ofType(c, "aws:ebs/volume:Volume");
+    assert.ok(volume, "the volume outlives the host");
+    assert.ok(volume.protect && volume.retainOnDelete);
+    const retired = await plan({ stack: "dev", stage: STAGE, set: ["database.hostVolumeRetired=true"] });
+    assert.equal(ofType(retired, "aws:ebs/volume:Volume").length, 0);
+  });
+
   it("places an internet-facing dual-stack ALB in the public subnet of every AZ", () => {
     const alb = one(c, T.alb, "-alb");
     assert.equal(alb.inputs.internal, false);
