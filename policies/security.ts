@@ -262,6 +262,85 @@ export const noAdminPortsFromInternet: ResourceValidationPolicy = resourcePolicy
   sensitivePortsSchema as unknown as ResourceValidationPolicy["configSchema"],
 );
 
+export const dbManagedCredentials: StackValidationPolicy = {
+  name: "db-managed-credentials",
+  description:
+    "Database master passwords never sit in config or state: a standalone cluster sets `manageMasterUserPassword: true` (AWS keeps it in Secrets Manager); a cluster in an Aurora Global Database, where AWS can't manage it, takes a generated password through the write-only `masterPasswordWo`; a secondary cluster sets no password. A plaintext `masterPassword` is never allowed.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const globals = ofType(args.resources, T.globalCluster);
+    for (const db of ofType(args.resources, [T.cluster, T.dbInstance])) {
+      if ("masterPassword" in db.props) {
+        report(`${db.name} sets masterPassword, which Pulumi stores in state: use manageMasterUserPassword or masterPasswordWo`, db.urn);
+        continue;
+      }
+      if (db.type === T.dbInstance && peek(() => db.props.replicateSourceDb) !== undefined) continue;
+      const inGlobal =
+        ("globalClusterIdentifier" in db.props && peek(() => db.props.globalClusterIdentifier) !== "") ||
+        globals.some((g) => g.dependencies.some((d) => d.urn === db.urn));
+      const managed = truthy(peek(() => db.props.manageMasterUserPassword));
+      if (inGlobal && managed) {
+        report(
+          `${db.name} belongs to an Aurora Global Database, where AWS can't manage the master password: use masterPasswordWo from a generated secret`,
+          db.urn,
+        );
+      } else if (!inGlobal && !managed && !("masterPasswordWo" in db.props) && !("snapshotIdentifier" in db.props)) {
+        report(`${db.name}: set manageMasterUserPassword: true`, db.urn);
+      }
+    }
+  },
+};
+
+/** Statements of an IAM policy document given as JSON text or an object. */
+function statements(doc: unknown): Record<string, any>[] {
+  let parsed = doc;
+  if (typeof doc === "string") {
+    try {
+      parsed = JSON.parse(doc);
+    } catch {
+      return [];
+    }
+  }
+  const st = (parsed as { Statement?: unknown })?.Statement;
+  return (Array.isArray(st) ? st : st ? [st] : []) as Record<string, any>[];
+}
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+/** AWS managed policies that grant everything, or everything in a service. */
+const BROAD_MANAGED =
+  /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess|AmazonS3FullAccess|AmazonDynamoDBFullAccess|AmazonRDSFullAccess|SecretsManagerReadWrite|AmazonEC2FullAccess)$/;
+
+export const iamLeastPrivilege: ResourceValidationPolicy = resourcePolicy(
+  "iam-least-privilege",
+  'IAM grants are least privilege: no Allow statement with Action "*" (or NotAction), no service-wide action ("svc:*") on Resource "*", and no broad AWS managed policy (AdministratorAccess, PowerUserAccess, *FullAccess). Fix: list the actions the app calls and the ARNs it touches (see components/appRole.ts).',
+  ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/role:Role"],
+  (props, args, report) => {
+    if (args.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+      const arn = peek(() => props.policyArn);
+      if (typeof arn === "string" && BROAD_MANAGED.test(arn)) report(`attaches the broad managed policy ${arn}`);
+      return;
+    }
+    if (args.type === "aws:iam/role:Role") {
+      for (const arn of peek(() => list(props.managedPolicyArns)) ?? [])
+        if (BROAD_MANAGED.test(arn)) report(`attaches the broad managed policy ${arn}`);
+      for (const inline of peek(() => asArray(props.inlinePolicies)) ?? []) check((inline as any)?.policy);
+      return;
+    }
+    check(peek(() => props.policy));
+    function check(doc: unknown) {
+      for (const st of statements(doc)) {
+        if (st.Effect !== "Allow") continue;
+        if (st.NotAction !== undefined) report("an Allow statement uses NotAction");
+        const actions = list(st.Action);
+        const resources = list(st.Resource);
+        if (actions.some((a) => a === "*")) report('an Allow statement grants Action "*"');
+        else if (resources.includes("*") && actions.some((a) => a.endsWith(":*")))
+          report(`an Allow statement grants ${actions.filter((a) => a.endsWith(":*")).join(", ")} on Resource "*"`);
+      }
+    }
+  },
+);
+
 // ------------------------------------------------------------------------------------------------
 // Data protection (stage minimums.dataProtection, or the production flag)
 
@@ -402,6 +481,8 @@ export const securityPolicies = [
   dbNotPublic,
   imdsv2,
   noAdminPortsFromInternet,
+  dbManagedCredentials,
+  iamLeastPrivilege,
   deletionProtection,
   backups,
   finalSnapshot,

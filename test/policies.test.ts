@@ -550,6 +550,55 @@ describe("policy pack: security baseline", () => {
   });
 });
 
+describe("policy pack: credentials and IAM", () => {
+  it("db-managed-credentials: flags a plaintext master password, and an AWS-managed one in a global database", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    passes(await checkCapture(capture), "db-managed-credentials");
+    const cluster = is("aws:rds/cluster:Cluster");
+    const plaintext = mutated(capture, cluster, (r) => {
+      delete r.inputs.manageMasterUserPassword;
+      r.inputs.masterPassword = "hunter2hunter2";
+    });
+    flags(await checkCapture(plaintext), "db-managed-credentials", "aws:rds/cluster:Cluster");
+    const unmanaged = mutated(capture, cluster, (r) => (r.inputs.manageMasterUserPassword = false));
+    flags(await checkCapture(unmanaged), "db-managed-credentials", "aws:rds/cluster:Cluster");
+    const source = capture.resources.find(cluster)!;
+    const global: ResourceRecord = {
+      ...structuredClone(source),
+      type: "aws:rds/globalCluster:GlobalCluster",
+      urn: source.urn.replace("aws:rds/cluster:Cluster::", "aws:rds/globalCluster:GlobalCluster::"),
+      dependencies: [source.urn],
+      inputs: { globalClusterIdentifier: "g", sourceDbClusterIdentifier: "arn:cluster" },
+    };
+    const joined = { ...capture, resources: [...capture.resources, global] };
+    flags(await checkCapture(joined), "db-managed-credentials", "aws:rds/cluster:Cluster");
+  });
+
+  it("iam-least-privilege: passes the app's scoped grants, flags wildcards and broad managed policies", async () => {
+    const capture = await plan({ stack: "dev", stage: NAT_STAGE });
+    passes(await checkCapture(capture), "iam-least-privilege");
+    const policy = is("aws:iam/rolePolicy:RolePolicy", "read-config");
+    const star = mutated(
+      capture,
+      policy,
+      (r) => (r.inputs.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })),
+    );
+    flags(await checkCapture(star), "iam-least-privilege", "read-config");
+    const serviceWide = mutated(
+      capture,
+      policy,
+      (r) => (r.inputs.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["ssm:*"], Resource: "*" }] })),
+    );
+    flags(await checkCapture(serviceWide), "iam-least-privilege", "read-config");
+    const admin = mutated(
+      capture,
+      is("aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+      (r) => (r.inputs.policyArn = "arn:aws:iam::aws:policy/AdministratorAccess"),
+    );
+    flags(await checkCapture(admin), "iam-least-privilege", "RolePolicyAttachment");
+  });
+});
+
 describe("policy pack: data protection", () => {
   const dbCluster = is("aws:rds/cluster:Cluster");
 
