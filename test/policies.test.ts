@@ -116,7 +116,11 @@ describe("policy pack: shape", () => {
 
   it("documents every policy in policies/README.md", () => {
     const readme = fs.readFileSync(path.join(ROOT, "policies/README.md"), "utf8");
-    for (const p of policies) assert.ok(readme.includes(`\`${p.name}\``), `${p.name} is not in policies/README.md`);
+    for (const p of policies) {
+      const row = new RegExp(`^\\| \`${p.name}\` +\\| ${p.enforcementLevel} +\\|`, "m");
+      assert.match(readme, row, `${p.name} (${p.enforcementLevel}) is not in the policy table of policies/README.md`);
+    }
+    assert.equal((readme.match(/^## /gm) ?? []).length, new Set(readme.match(/^## .*/gm)).size, "a section is repeated");
   });
 
   it("reads its thresholds from the stage table (no stage numbers compared in the pack)", () => {
