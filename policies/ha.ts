@@ -8,6 +8,7 @@ import {
   asArray,
   dependenciesOf,
   dependentsOf,
+  findStageMarkers,
   ofType,
   peek,
   regionOf,
@@ -17,6 +18,7 @@ import {
   requireTrue,
   T,
 } from "./support";
+import { isStageNumber } from "../components/stages";
 
 type Check = (resources: PolicyResource[], s: StackStage, report: ReportViolation) => void;
 
@@ -37,14 +39,12 @@ export const stageMarker: StackValidationPolicy = stagePolicy(
   "stage-marker",
   "The stack must carry exactly one stage-marker SSM parameter (tag scaling:role=stage-marker, value = the stage number), which the program writes in components/platform.ts. Without it the pack cannot tell which HA rules apply: run the real program, do not remove the parameter.",
   (resources, _s, report) => {
-    const markers = resources.filter(
-      (r) => r.type === "aws:ssm/parameter:Parameter" && peek(() => r.props.tags?.["scaling:role"]) === "stage-marker",
-    );
+    const markers = findStageMarkers(resources);
     if (markers.length === 0) report("no stage-marker parameter in the stack");
     if (markers.length > 1) report(`${markers.length} stage-marker parameters; there must be one`, markers[1].urn);
     for (const m of markers) {
       const value = peek(() => m.props.value);
-      if (value !== undefined && !/^[1-9]\d*$/.test(String(value)))
+      if (value !== undefined && !(/^\d+$/.test(String(value)) && isStageNumber(Number(value))))
         report(`stage marker value ${JSON.stringify(value)} is not a stage number`, m.urn);
     }
   },

@@ -11,6 +11,8 @@ import { parse } from "yaml";
 import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
 import { STATEFUL_TYPES } from "../policies/security";
+import { STAGE_MARKER_TAG as PACK_MARKER_TAG } from "../policies/support";
+import { STAGE_MARKER_TAG } from "../components/platform";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
@@ -222,6 +224,10 @@ describe("policy runner: engine semantics", () => {
 });
 
 describe("policy pack: the stack's stage", () => {
+  it("looks for the marker the program writes (components/platform.ts STAGE_MARKER_TAG)", () => {
+    assert.deepEqual({ ...PACK_MARKER_TAG }, { ...STAGE_MARKER_TAG });
+  });
+
   it("reads the stage from the stage-marker parameter and flags a stack without one", async () => {
     const capture = await plan({ stack: "dev", stage: 3 });
     passes(await checkCapture(capture), "stage-marker");
