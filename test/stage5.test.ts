@@ -222,6 +222,15 @@ describe("stage 5 with a domain, in a region other than us-east-1", () => {
     assert.ok(d.inputs.viewerCertificate.acmCertificateArn.includes(`:${GLOBAL_SERVICES_REGION}:`));
   });
 
+  it("binds every resource to an explicit provider: the CDN certificate to us-east-1, the rest to the stack's region", () => {
+    for (const r of c.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+      assert.ok(r.provider, `${r.name} uses the default provider`);
+      // Route 53 is global: its records may go through either provider.
+      if (r.type.startsWith("aws:route53/")) continue;
+      assert.equal(r.region, r.name.includes("-cdn-cert") ? GLOBAL_SERVICES_REGION : REGION, r.name);
+    }
+  });
+
   it("reaches the ALB over HTTPS at origin.<domain>, and points the apex at CloudFront", () => {
     const d = one(c, T.distribution, "-cdn");
     const web = d.inputs.origins.find((o: { originId: string }) => o.originId === d.inputs.defaultCacheBehavior.targetOriginId);
