@@ -127,16 +127,6 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
       },
     ]);
   }
-  if (hostVolumeRetired && caps.hostDatabase) {
-    throw new ConfigError([
-      {
-        key: "database.hostVolumeRetired",
-        value: true,
-        message: `can only be true from the stage that moves the database off the host; at stage ${stage.stage} the volume holds the database`,
-      },
-    ]);
-  }
-
   const compute: ComputePlan = {
     ...defaults.compute,
     ...config.compute,
@@ -147,6 +137,11 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
   if (caps.multiRegion && /^db\.t/.test(config.database?.instanceClass ?? defaults.database.instanceClass)) {
     warnings.push(
       `database.instanceClass ${config.database?.instanceClass} is burstable; Aurora Global Database (this stage) needs a memory-optimised class such as db.r6g.large.`,
+    );
+  }
+  if (hostVolumeRetired && caps.hostDatabase) {
+    warnings.push(
+      `database.hostVolumeRetired is ignored at stage ${stage.stage}: the host's data volume still holds the database. Retire it after the stage that moves the database to Aurora.`,
     );
   }
   const defaultArchitecture = cpuArchitecture(defaults.compute.instanceType);
@@ -171,7 +166,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     domain: config.domain,
     network: { cidr: config.network?.cidr ?? DEFAULT_CIDR, azs: caps.network ? (config.network?.azs ?? defaults.azs) : 0 },
     compute,
-    hostDataVolume: caps.network && !hostVolumeRetired,
+    hostDataVolume: caps.network && (caps.hostDatabase || !hostVolumeRetired),
     database: {
       instanceClass: config.database?.instanceClass ?? defaults.database.instanceClass,
       readers: config.database?.readers ?? defaults.database.readers,

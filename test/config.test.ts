@@ -185,16 +185,24 @@ describe("stage plan", () => {
     );
   });
 
-  it("refuses to retire the host volume while it still holds the database", () => {
-    assert.throws(
-      () =>
-        buildPlan(
-          validateConfig({ stage: 2, regions: ["us-east-1"], database: { hostVolumeRetired: true } }, "us-east-1"),
-          "us-east-1",
-          ctx,
-        ),
-      (err: unknown) => err instanceof ConfigError && err.problems[0].key === "database.hostVolumeRetired",
+  it("keeps the host volume while it still holds the database, warning that retirement waits", () => {
+    const plan = buildPlan(
+      validateConfig({ stage: 2, regions: ["us-east-1"], database: { hostVolumeRetired: true } }, "us-east-1"),
+      "us-east-1",
+      ctx,
     );
+    assert.equal(plan.hostDataVolume, true);
+    assert.ok(plan.warnings.some((w) => w.includes("hostVolumeRetired")));
+  });
+
+  it("requires aws:region to be the first region until the multi-region stage", () => {
+    assert.throws(
+      () => buildPlan(validateConfig({ stage: 6, regions: ["us-east-1", "eu-west-1"] }, "eu-west-1"), "eu-west-1", ctx),
+      (err: unknown) => err instanceof ConfigError && err.problems[0].key === "aws:region",
+    );
+    const plan = buildPlan(validateConfig({ stage: 7, regions: ["us-east-1", "eu-west-1"] }, "eu-west-1"), "eu-west-1", ctx);
+    assert.equal(plan.homeRegion, "eu-west-1");
+    assert.equal(plan.primaryRegion, "us-east-1");
   });
 
   it("knows Graviton instance families from x86 ones", () => {
