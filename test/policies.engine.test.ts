@@ -92,7 +92,7 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig): 
     for (const d of res.getDiagnosticsList())
       lines.push(`${LEVEL_NAMES[d.getEnforcementlevel()]} ${d.getPolicyname()} ${d.getUrn() || urn}`);
   };
-  for (const r of capture.resources.filter((x) => x.custom)) {
+  for (const r of capture.resources) {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(r.type);
     req.setProperties(struct(r.inputs));

@@ -2,9 +2,10 @@
  * Runs the CrossGuard pack's policies over an offline capture, the way the Pulumi engine and
  * @pulumi/policy's analyzer server do (server.js `makeAnalyzeRpcFun` / `makeAnalyzeStackRpcFun`):
  *
- * - `validateResource` once per resource, with `type`, `props` (the inputs, secrets unwrapped,
- *   wrapped in the SDK's unknown-checking proxy), `urn`, `name`, `opts`, `provider`, `stackTags`,
- *   `isType`/`asType`, `getConfig`, `notApplicable`;
+ * - `validateResource` once per registered resource (components too, as the engine's step
+ *   generator does), with `type`, `props` (the inputs, secrets unwrapped, wrapped in the SDK's
+ *   unknown-checking proxy), `urn`, `name`, `opts`, `provider`, `stackTags`, `isType`/`asType`,
+ *   `getConfig`, `notApplicable`;
  * - `validateStack` once, with every resource as a PolicyResource whose `parent` and
  *   `dependencies` are the other PolicyResource objects;
  * - the enforcement level of a policy is the pack config's, else the policy's, else the pack's
@@ -230,7 +231,7 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
 
     if (isResourcePolicy(p)) {
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
-      for (const r of capture.resources.filter((x) => x.custom)) {
+      for (const r of capture.resources) {
         for (const validate of validations) {
           const props = unknownCheckingProxy(plainProps(r.inputs));
           const args: ResourceValidationArgs = {
