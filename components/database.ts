@@ -37,7 +37,13 @@ export interface ClusterEndpoints {
 export type GlobalMembership =
   | { kind: "standalone" }
   | { kind: "home"; globalIdentifierPrefix: string; secretReplicaRegions: string[] }
-  | { kind: "secondary"; globalClusterIds: Record<string, pulumi.Input<string>>; masterSecretArns: Record<string, pulumi.Input<string>> };
+  | {
+      kind: "secondary";
+      globalClusterIds: Record<string, pulumi.Input<string>>;
+      masterSecretArns: Record<string, pulumi.Input<string>>;
+      /** The global writer endpoints: a secondary cluster's own endpoint is read-only. */
+      globalWriterEndpoints: Record<string, pulumi.Input<string>>;
+    };
 
 /** Master user of every cluster; a forceNew input, so it is chosen once. */
 export const MASTER_USERNAME = "app_admin";
@@ -71,6 +77,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
   readonly globalClusterIds: Record<string, pulumi.Output<string>> = {};
   /** Home region only: the program-managed master secret of each cluster name. */
   readonly masterSecretArns: Record<string, pulumi.Output<string>> = {};
+  /** Home region only: the writer endpoint of each global database, which follows a switchover. */
+  readonly globalWriterEndpoints: Record<string, pulumi.Output<string>> = {};
   readonly region: string;
   private readonly prefix: string;
 
@@ -183,7 +191,10 @@ export class DatabaseTier extends pulumi.ComponentResource {
           { ...stateful, dependsOn: writer ? [writer] : [], ignoreChanges: ["sourceDbClusterIdentifier"] },
         );
         this.globalClusterIds[plan.name] = global.id;
+        this.globalWriterEndpoints[plan.name] = global.endpoint;
         globalWriter = global.endpoint;
+      } else if (membership.kind === "secondary") {
+        globalWriter = pulumi.output(membership.globalWriterEndpoints[plan.name]);
       }
       return {
         name: plan.name,

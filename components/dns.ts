@@ -76,6 +76,43 @@ export class DnsZone extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * One region's member of a latency-routed name: Route 53 answers with the nearest region whose
+   * health check passes, so a region that fails is dropped from answers within about a minute.
+   */
+  latencyAliasTo(
+    logicalName: string,
+    label: string,
+    type: "A" | "AAAA",
+    region: string,
+    target: AliasTarget,
+    healthCheckId: pulumi.Input<string>,
+  ): aws.route53.Record {
+    return this.aliasTo(logicalName, label, type, target, {
+      setIdentifier: region,
+      latencyRoutingPolicies: [{ region }],
+      healthCheckId,
+    });
+  }
+
+  /** An HTTP(S) health check of a regional endpoint's health path, from several Route 53 regions. */
+  healthCheck(logicalName: string, endpoint: pulumi.Input<string>, https: boolean, path: string): aws.route53.HealthCheck {
+    return new aws.route53.HealthCheck(
+      logicalName,
+      {
+        type: https ? "HTTPS" : "HTTP",
+        fqdn: endpoint,
+        port: https ? 443 : 80,
+        resourcePath: path,
+        requestInterval: 10,
+        failureThreshold: 3,
+        measureLatency: true,
+        tags: { Name: logicalName },
+      },
+      { parent: this },
+    );
+  }
+
   fqdn(label: string): string {
     return label ? `${label}.${this.domain}` : this.domain;
   }

@@ -2,8 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaBackend } from "./backend";
 import { DnsZone } from "./dns";
+import { NoSqlTables } from "./nosql";
 import { PlatformPlan } from "./plan";
 import { parameterPath, RegionStack } from "./region";
+import { HEALTH_CHECK_PATH } from "./webTier";
 import { StaticSite } from "./site";
 
 /** Route 53, CloudFront and their certificates are homed in us-east-1, whatever the stack's regions. */
@@ -38,7 +40,9 @@ export class Platform extends pulumi.ComponentResource {
     super("scaling:platform:Platform", name, {}, opts);
     const { plan } = args;
     const caps = plan.caps;
-    const primary = this.provider(plan, plan.primaryRegion);
+    // One-of-a-kind resources live in the home region (aws:region), never in "the primary":
+    // a failover reorders `regions` and must not move them.
+    const home = this.provider(plan, plan.homeRegion);
 
     new aws.ssm.Parameter(
       "stage",
@@ -49,7 +53,7 @@ export class Platform extends pulumi.ComponentResource {
         description: `Scaling-journey stage of this stack (${plan.stage.name}); the policy pack reads it`,
         tags: { [STAGE_MARKER_TAG.key]: STAGE_MARKER_TAG.value, "scaling:production": String(plan.production) },
       },
-      { parent: this, provider: primary },
+      { parent: this, provider: home },
     );
 
     const zone = plan.domain
@@ -65,70 +69,100 @@ export class Platform extends pulumi.ComponentResource {
       const backend = new LambdaBackend(
         "backend",
         { stage: plan.stage.stage, logRetentionDays: 30, allowedOrigins: ["*"] },
-        { parent: this, providers: { aws: primary } },
+        { parent: this, providers: { aws: home } },
       );
       this.apiUrl = backend.url;
       if (caps.staticSite) {
         const site = new StaticSite(
           "site",
           { description: `Launch page of ${plan.project}/${plan.stack}`, backendUrl: backend.url },
-          { parent: this, providers: { aws: primary } },
+          { parent: this, providers: { aws: home } },
         );
         this.siteUrl = site.url;
       }
     }
 
-    const regions = plan.activeRegions.map(
-      (region) =>
+    const nosql =
+      plan.nosqlTables.length > 0
+        ? new NoSqlTables(
+            "nosql",
+            {
+              tables: plan.nosqlTables,
+              replicaRegions: plan.activeRegions.filter((r) => r !== plan.homeRegion),
+              protectData: plan.protectData,
+            },
+            { parent: this, providers: { aws: home } },
+          )
+        : undefined;
+
+    // The home region first: the others join its global database and tables.
+    const ordered = [plan.homeRegion, ...plan.activeRegions.filter((r) => r !== plan.homeRegion)].filter((r) =>
+      plan.activeRegions.includes(r),
+    );
+    const regions: RegionStack[] = [];
+    for (const region of ordered) {
+      const isHome = region === plan.homeRegion;
+      regions.push(
         new RegionStack(
           region,
           {
             plan,
             region,
-            isPrimary: region === plan.primaryRegion,
+            isHome,
+            otherRegions: plan.activeRegions.filter((r) => r !== region),
+            home: isHome ? undefined : regions[0]?.shared,
+            nosqlTables: nosql ? { arns: nosql.tableArns, names: nosql.tableNames } : undefined,
             provider: this.provider(plan, region),
             zone,
             globalProvider: zone ? this.provider(plan, GLOBAL_SERVICES_REGION) : undefined,
           },
           { parent: this },
         ),
-    );
-    const home = regions.find((r) => r.region === plan.primaryRegion);
+      );
+    }
+    const homeStack = regions.find((r) => r.region === plan.homeRegion);
+    const primaryStack = regions.find((r) => r.region === plan.primaryRegion);
+    this.shardMap = homeStack?.shardMap;
 
-    if (home?.hostPublicIp) {
-      this.hostPublicIp = home.hostPublicIp;
-      this.appUrl = plan.domain ? pulumi.output(`http://${plan.domain}`) : pulumi.interpolate`http://${home.hostPublicIp}`;
-      if (zone && home.hostIpv6Address) {
-        zone.pointTo("app-a", "", "A", [home.hostPublicIp]);
-        zone.pointTo("app-aaaa", "", "AAAA", [home.hostIpv6Address]);
+    if (homeStack?.hostPublicIp) {
+      this.hostPublicIp = homeStack.hostPublicIp;
+      this.appUrl = plan.domain ? pulumi.output(`http://${plan.domain}`) : pulumi.interpolate`http://${homeStack.hostPublicIp}`;
+      if (zone && homeStack.hostIpv6Address) {
+        zone.pointTo("app-a", "", "A", [homeStack.hostPublicIp]);
+        zone.pointTo("app-aaaa", "", "AAAA", [homeStack.hostIpv6Address]);
       }
     }
-    if (home?.loadBalancerDns && home.loadBalancerZoneId) {
-      const alb = { dnsName: home.loadBalancerDns, zoneId: home.loadBalancerZoneId };
-      this.loadBalancerDns = home.loadBalancerDns;
-      this.cdnDomain = home.cdnDomain;
-      this.cacheEndpoint = home.cacheEndpoint;
-      this.sessionsTable = home.sessionsTable;
-      this.internalLoadBalancerDns = home.internalLoadBalancerDns;
-      const cdn = home.cdnDomain && home.cdnZoneId ? { dnsName: home.cdnDomain, zoneId: home.cdnZoneId } : undefined;
+    if (primaryStack?.loadBalancerDns && primaryStack.loadBalancerZoneId) {
+      const alb = { dnsName: primaryStack.loadBalancerDns, zoneId: primaryStack.loadBalancerZoneId };
+      this.loadBalancerDns = primaryStack.loadBalancerDns;
+      this.cacheEndpoint = primaryStack.cacheEndpoint;
+      this.sessionsTable = primaryStack.sessionsTable;
+      this.internalLoadBalancerDns = primaryStack.internalLoadBalancerDns;
+      this.cdnDomain = homeStack?.cdnDomain;
+      const cdn = homeStack?.cdnDomain && homeStack.cdnZoneId ? { dnsName: homeStack.cdnDomain, zoneId: homeStack.cdnZoneId } : undefined;
       this.appUrl = plan.domain
         ? pulumi.output(`https://${plan.domain}`)
         : cdn
           ? pulumi.interpolate`https://${cdn.dnsName}`
           : pulumi.interpolate`http://${alb.dnsName}`;
-      if (zone) {
-        // The same logical records the host had: Route 53 updates them in place to aliases.
-        const front = cdn ?? alb;
-        // Route 53 cannot evaluate the health of a CloudFront alias target.
-        const health = (target: typeof alb) => ({
-          aliases: [{ name: target.dnsName, zoneId: target.zoneId, evaluateTargetHealth: target !== cdn }],
-        });
-        zone.aliasTo("app-a", "", "A", front, health(front));
-        zone.aliasTo("app-aaaa", "", "AAAA", front, health(front));
-        if (cdn) {
-          zone.aliasTo("origin-a", "origin", "A", alb);
-          zone.aliasTo("origin-aaaa", "origin", "AAAA", alb);
+      if (zone && cdn) {
+        // The apex is CloudFront (global); CloudFront's origin, origin.<domain>, is latency-routed to
+        // the nearest region whose health check passes. The same records from stage 5 on, so more
+        // regions only add records. Route 53 cannot evaluate a CloudFront alias target's health.
+        const front = { aliases: [{ name: cdn.dnsName, zoneId: cdn.zoneId, evaluateTargetHealth: false }] };
+        zone.aliasTo("app-a", "", "A", cdn, front);
+        zone.aliasTo("app-aaaa", "", "AAAA", cdn, front);
+        for (const r of regions) {
+          if (!r.loadBalancerDns || !r.loadBalancerZoneId) continue;
+          const check = zone.healthCheck(`origin-${r.region}-health`, r.loadBalancerDns, true, HEALTH_CHECK_PATH);
+          const target = { dnsName: r.loadBalancerDns, zoneId: r.loadBalancerZoneId };
+          zone.latencyAliasTo(`origin-${r.region}-a`, "origin", "A", r.region, target, check.id);
+          zone.latencyAliasTo(`origin-${r.region}-aaaa`, "origin", "AAAA", r.region, target, check.id);
         }
+      } else if (zone) {
+        // The same logical records the host had: Route 53 updates them in place to aliases.
+        zone.aliasTo("app-a", "", "A", alb);
+        zone.aliasTo("app-aaaa", "", "AAAA", alb);
       }
     }
     const databases = regions.flatMap((r) => r.databases.map((d) => ({ region: r.region, ...d })));

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppRole } from "./appRole";
 import { Cache, MIN_CACHE_NODES } from "./cache";
 import { Cdn } from "./cdn";
-import { ClusterEndpoints, DatabaseTier } from "./database";
+import { ClusterEndpoints, DatabaseTier, GlobalMembership } from "./database";
 import { DnsZone } from "./dns";
 import { AppHost, HostDataVolume } from "./host";
 import { Monitoring } from "./monitoring";
@@ -11,18 +11,38 @@ import { Network } from "./network";
 import { PlatformPlan } from "./plan";
 import { InternalLoadBalancer, Services } from "./services";
 import { SessionTable } from "./sessions";
+import { buildShardMap, ShardMap } from "./shardMap";
+import { tableArnIn } from "./tables";
 import { WebTier } from "./webTier";
 
 export interface RegionStackArgs {
   plan: PlatformPlan;
   region: string;
-  /** The region holding stage 2–3 resources (the host and its data volume). */
-  isPrimary: boolean;
+  /**
+   * The home region (`aws:region`): it holds the stage 2–3 host and data volume, the CDN bucket,
+   * and the owners of the global database and global tables.
+   */
+  isHome: boolean;
+  /** The other regions the stack runs in (replicas of the home's global data). */
+  otherRegions: string[];
+  /** For a region other than the home at the multi-region stage: what the home shares. */
+  home?: HomeShared;
+  /** Global NoSQL tables (stage 7), owned by the home region: config name → home ARN and name. */
+  nosqlTables?: { arns: Record<string, pulumi.Output<string>>; names: Record<string, pulumi.Output<string>> };
   provider: aws.Provider;
   /** The stack's public zone when `domain` is set: certificates are validated and records live there. */
   zone?: DnsZone;
   /** The us-east-1 provider, for what CloudFront needs from there (its viewer certificate). */
   globalProvider?: aws.Provider;
+}
+
+/** What the home region's stack shares with the other regions at the multi-region stage. */
+export interface HomeShared {
+  globalClusterIds: Record<string, pulumi.Output<string>>;
+  masterSecretArns: Record<string, pulumi.Output<string>>;
+  globalWriterEndpoints: Record<string, pulumi.Output<string>>;
+  sessionsTableArn?: pulumi.Output<string>;
+  sessionsTableName?: pulumi.Output<string>;
 }
 
 /** The SSM path under which a stack's runtime parameters live, in every region. */
@@ -44,6 +64,9 @@ export class RegionStack extends pulumi.ComponentResource {
   readonly cacheEndpoint?: pulumi.Output<string>;
   readonly sessionsTable?: pulumi.Output<string>;
   readonly internalLoadBalancerDns?: pulumi.Output<string>;
+  /** Home region at the multi-region stage: what the other regions join. */
+  readonly shared?: HomeShared;
+  readonly shardMap?: pulumi.Output<ShardMap>;
 
   constructor(name: string, args: RegionStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:region:RegionStack", name, {}, { ...opts, providers: { aws: args.provider } });
@@ -89,7 +112,7 @@ export class RegionStack extends pulumi.ComponentResource {
           readers: plan.database.readers,
           protectData: plan.protectData,
           region,
-          membership: { kind: "standalone" },
+          membership: this.membership(args),
         },
         parent,
       );
@@ -122,10 +145,51 @@ export class RegionStack extends pulumi.ComponentResource {
     if (cache) role.grantCacheConnect("app-cache-connect", cache.replicationGroupArn, cache.appUserArn);
     this.cacheEndpoint = cache?.primaryEndpoint;
 
+    // Sessions live in one global table owned by the home region; the others use its replicas.
     const sessions =
-      caps.sessions === "dynamodb" ? new SessionTable(`${p}-sessions`, { prefix: p, protectData: plan.protectData }, parent) : undefined;
-    if (sessions) role.grantTableReadWrite("app-sessions-table", [sessions.tableArn]);
-    this.sessionsTable = sessions?.tableName;
+      caps.sessions === "dynamodb" && args.isHome
+        ? new SessionTable(`${p}-sessions`, { prefix: p, protectData: plan.protectData, replicaRegions: args.otherRegions }, parent)
+        : undefined;
+    const sessionsTableName = sessions?.tableName ?? args.home?.sessionsTableName;
+    const sessionsTableArn = sessions?.tableArn ?? args.home?.sessionsTableArn?.apply((arn) => tableArnIn(arn, region));
+    if (caps.sessions === "dynamodb" && !sessionsTableArn) throw new Error(`RegionStack ${name}: no session table from the home region`);
+    if (sessionsTableArn) role.grantTableReadWrite("app-sessions-table", [sessionsTableArn]);
+    this.sessionsTable = sessionsTableName;
+
+    const nosql = args.nosqlTables;
+    const nosqlArns = nosql ? Object.values(nosql.arns).map((arn) => arn.apply((a) => tableArnIn(a, region))) : [];
+    if (nosqlArns.length > 0) role.grantTableReadWrite("app-nosql-tables", nosqlArns);
+
+    if (database && caps.federation) {
+      const endpoints = database.endpoints;
+      this.shardMap = pulumi.all(endpoints.map((e) => pulumi.all([e.writer, e.reader]))).apply((pairs) =>
+        buildShardMap(
+          region,
+          endpoints.map((e, i) => ({ domain: e.domain, shard: e.shard, writer: pairs[i][0], reader: pairs[i][1] })),
+        ),
+      );
+      new aws.ssm.Parameter(
+        `${p}-shard-map`,
+        {
+          name: `${configPath}/shard-map`,
+          type: "String",
+          // Large maps (many domains × shards) outgrow the 4 KB standard tier; AWS picks the tier.
+          tier: "Intelligent-Tiering",
+          description: "Shard map of the federated databases: domain → shards → endpoints, and the hashing rule",
+          value: this.shardMap.apply((m) => JSON.stringify(m)),
+        },
+        parent,
+      );
+    }
+    if (database && args.isHome && caps.multiRegion) {
+      this.shared = {
+        globalClusterIds: database.globalClusterIds,
+        masterSecretArns: database.masterSecretArns,
+        globalWriterEndpoints: database.globalWriterEndpoints,
+        sessionsTableArn: sessions?.tableArn,
+        sessionsTableName: sessions?.tableName,
+      };
+    }
 
     const internalLb = caps.services
       ? new InternalLoadBalancer(
@@ -163,7 +227,9 @@ export class RegionStack extends pulumi.ComponentResource {
                 },
               }
             : {}),
-          ...(sessions ? { sessionsTable: sessions.tableName } : {}),
+          ...(sessionsTableName ? { sessionsTable: sessionsTableName } : {}),
+          ...(nosql ? { nosqlTables: nosql.names } : {}),
+          ...(this.shardMap ? { shardMapParameter: `${configPath}/shard-map` } : {}),
           ...(internalLb ? { servicesUrl: pulumi.interpolate`http://${internalLb.dnsName}` } : {}),
         }),
       },
@@ -171,7 +237,7 @@ export class RegionStack extends pulumi.ComponentResource {
     );
 
     const volume =
-      args.isPrimary && plan.hostDataVolume
+      args.isHome && plan.hostDataVolume
         ? new HostDataVolume(
             `${p}-host-data`,
             { prefix: p, availabilityZone: zones.apply((z) => z[0]), sizeGiB: 50, protect: plan.protectData },
@@ -179,7 +245,7 @@ export class RegionStack extends pulumi.ComponentResource {
           )
         : undefined;
 
-    if (args.isPrimary && caps.singleHost) {
+    if (args.isHome && caps.singleHost) {
       const host = new AppHost(
         `${p}-host`,
         {
@@ -245,11 +311,12 @@ export class RegionStack extends pulumi.ComponentResource {
         );
       }
 
-      if (caps.cdn) {
+      // CloudFront is global: one distribution, its bucket in the home region.
+      if (caps.cdn && args.isHome) {
         const zone = args.zone;
         // Only one distribution can hold the apex as an alias: the primary region's.
         const tls =
-          plan.domain && zone && args.globalProvider && args.isPrimary
+          plan.domain && zone && args.globalProvider
             ? { domain: plan.domain, zoneId: zone.zoneId, certificateProvider: args.globalProvider, origin: zone.fqdn("origin") }
             : undefined;
         const cdn = new Cdn(
@@ -290,5 +357,25 @@ export class RegionStack extends pulumi.ComponentResource {
       }
     }
     this.registerOutputs({});
+  }
+
+  /** How this region's clusters take part in the global database (multi-region stage only). */
+  private membership(args: RegionStackArgs): GlobalMembership {
+    const { plan } = args;
+    if (!plan.caps.multiRegion) return { kind: "standalone" };
+    if (args.isHome) {
+      return {
+        kind: "home",
+        globalIdentifierPrefix: `${plan.project}-${plan.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+        secretReplicaRegions: args.otherRegions,
+      };
+    }
+    if (!args.home) throw new Error(`RegionStack ${this.region}: a region other than the home needs what the home region shares`);
+    return {
+      kind: "secondary",
+      globalClusterIds: args.home.globalClusterIds,
+      masterSecretArns: args.home.masterSecretArns,
+      globalWriterEndpoints: args.home.globalWriterEndpoints,
+    };
   }
 }
