@@ -86,9 +86,14 @@ let running = false;
 export async function captureProgram(options: CaptureOptions): Promise<Capture> {
   if (running) throw new Error("captureProgram calls must not overlap: the Pulumi runtime is process-global");
   running = true;
+  // The SDK captures a stack trace for every promise and resource; under ts-node each one is
+  // source-mapped, which is most of a plan's time. PLAN_STACK_TRACES=1 keeps them for debugging.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.PLAN_STACK_TRACES) Error.stackTraceLimit = 0;
   try {
     return await run(options);
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     running = false;
   }
 }
