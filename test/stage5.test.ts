@@ -241,11 +241,18 @@ describe("stage 5 with a domain, in a region other than us-east-1", () => {
       assert.ok(record.dependencies.includes(d.urn), `${name} → CloudFront`);
       assert.equal(record.inputs.aliases[0].evaluateTargetHealth, false);
     }
+    // origin.<domain> is latency-routed from the first CDN stage, so more regions only add records.
     const alb = one(c, T.alb, "-alb");
-    for (const name of ["origin-a", "origin-aaaa"]) {
+    const check = one(c, "aws:route53/healthCheck:HealthCheck");
+    assert.equal(check.inputs.resourcePath, "/health");
+    assert.ok(check.dependencies.includes(alb.urn), "the health check probes this region's ALB");
+    for (const name of [`origin-${REGION}-a`, `origin-${REGION}-aaaa`]) {
       const record = named(c, T.record, name);
       assert.equal(record.inputs.name, "origin.example.com");
+      assert.equal(record.inputs.setIdentifier, REGION);
+      assert.deepEqual(record.inputs.latencyRoutingPolicies, [{ region: REGION }]);
       assert.ok(record.dependencies.includes(alb.urn), `${name} → ALB`);
+      assert.ok(record.dependencies.includes(check.urn), `${name} answers only while healthy`);
     }
   });
 });
