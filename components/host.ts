@@ -72,18 +72,16 @@ export class AppHost extends pulumi.ComponentResource {
     super("scaling:host:AppHost", name, {}, opts);
     const p = args.prefix;
     const ami = aws.ssm.getParameterOutput({ name: al2023AmiParameter(args.architecture) }, { parent: this });
-    const userData = pulumi
-      .output(args.dataVolumeId)
-      .apply((dataVolumeId) =>
-        renderUserData({
-          region: args.region,
-          configParameter: args.configParameter,
-          port: 80,
-          role: "web",
-          dataVolumeId,
-          cloudwatchAgent: false,
-        }),
-      );
+    const userData = pulumi.output(args.dataVolumeId).apply((dataVolumeId) =>
+      renderUserData({
+        region: args.region,
+        configParameter: args.configParameter,
+        port: 80,
+        role: "web",
+        dataVolumeId,
+        cloudwatchAgent: false,
+      }),
+    );
     const instance = new aws.ec2.Instance(
       `${p}-host-${args.architecture}`,
       {

@@ -154,7 +154,7 @@ const stage3: StageDefinition = {
   stage: 3,
   name: "Ten users",
   why: "The single host hits its memory limit: the database moves to its own, larger machine.",
-  adds: "Managed Aurora PostgreSQL (one writer, db.r6g.large) in private subnets; the host runs only the app; the old data volume is kept.",
+  adds: "Managed Aurora PostgreSQL (one writer on a larger class) in private subnets; the host runs only the app; the old data volume is kept.",
   capabilities: { ...stage2.capabilities, hostDatabase: false, aurora: true },
   defaults: { ...stage2.defaults },
   minimums: { ...stage2.minimums },
@@ -164,7 +164,7 @@ const stage4: StageDefinition = {
   stage: 4,
   name: "Thousand users",
   why: "An AZ power outage takes the site down: run in two AZs behind a load balancer, with a DB follower.",
-  adds: "Two AZs; internet-facing ALB with health checks; Auto Scaling group (min 2, ELB health checks); an Aurora reader in the other AZ; DNS alias to the ALB; Elastic IP released.",
+  adds: "A second AZ; internet-facing ALB with health checks; an Auto Scaling group across the AZs with ELB health checks; an Aurora reader in another AZ; DNS alias to the ALB; Elastic IP released.",
   capabilities: {
     ...stage3.capabilities,
     singleHost: false,
@@ -184,7 +184,7 @@ const stage5: StageDefinition = {
   stage: 5,
   name: "Ten thousand users",
   why: "Servers run at full capacity and peaks dwarf the average: make the web tier stateless, cache, offload static content and scale on alarms.",
-  adds: "Redis replication group for sessions and popular reads; step scaling on CPU alarms (2–10); two Aurora readers; S3 + CloudFront for /static/*; operational alarms; CloudWatch agent.",
+  adds: "Redis replication group for sessions and popular reads; step scaling fired by CPU alarms; more Aurora readers; S3 + CloudFront for /static/*; operational alarms; CloudWatch agent.",
   capabilities: {
     ...stage4.capabilities,
     sessions: "redis",
@@ -206,7 +206,7 @@ const stage6: StageDefinition = {
   stage: 6,
   name: "Half a million users",
   why: "A 99.99% SLA allows 52 minutes of downtime a year: three AZs, sessions in DynamoDB, and microservices behind a load balancer at every layer.",
-  adds: "Three AZs with a NAT gateway each; DynamoDB sessions; one ASG and target group per service behind an internal ALB, target tracking at high utilisation; an SLO dashboard.",
+  adds: "A third AZ with a NAT gateway in each AZ; DynamoDB sessions; one ASG and target group per service behind an internal ALB, target tracking at high utilisation; an SLO dashboard.",
   capabilities: { ...stage5.capabilities, sessions: "dynamodb", nat: "perAz", services: true, dashboard: true },
   defaults: {
     ...stage5.defaults,

@@ -23,13 +23,27 @@ function minimums(s: StageDefinition): string {
   return parts.filter(Boolean).join(", ");
 }
 
+function defaults(s: StageDefinition): string {
+  const d = s.defaults;
+  const c = s.capabilities;
+  const parts = [
+    c.network ? `${d.azs} AZ${d.azs > 1 ? "s" : ""}` : "",
+    c.singleHost ? `host ${d.compute.instanceType}` : "",
+    c.loadBalancedWebTier ? `web ${d.compute.minSize}–${d.compute.maxSize} × ${d.compute.instanceType}` : "",
+    c.alarmScaling ? `scale out > ${d.compute.cpuHigh}% CPU, in < ${d.compute.cpuLow}%` : "",
+    c.aurora ? `Aurora ${d.database.instanceClass}, ${d.database.readers} reader${d.database.readers === 1 ? "" : "s"}` : "",
+    c.services ? `services at ${d.serviceTargetCpu}% CPU` : "",
+  ];
+  return parts.filter(Boolean).join("; ") || "—";
+}
+
 export function renderStageSection(): string {
-  const rows = STAGES.map((s) => `| ${s.stage} | ${s.name} | ${s.adds} | ${minimums(s)} |`);
+  const rows = STAGES.map((s) => `| ${s.stage} | ${s.name} | ${s.adds} | ${defaults(s)} | ${minimums(s)} |`);
   const why = STAGES.map((s) => `**${s.stage}. ${s.name}.** ${s.why} ${s.adds}`);
   return [
     START,
-    "| stage | seed name | what it switches on | HA floor the policy pack enforces |",
-    "|---|---|---|---|",
+    "| stage | seed name | what it switches on | defaults | HA floor the policy pack enforces |",
+    "|---|---|---|---|---|",
     ...rows,
     "",
     ...why.flatMap((p) => [p, ""]),
