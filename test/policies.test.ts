@@ -422,6 +422,18 @@ describe("policy pack: HA policies", () => {
     flags(await checkCapture(noReplicas), "multi-region-global-data", "aws:dynamodb/table:Table");
     const noGlobal = without(capture, is("aws:rds/globalCluster:GlobalCluster"));
     flags(await checkCapture(noGlobal), "multi-region-global-data");
+    // A secondary-region cluster left out of its global database.
+    const secondary = (r: ResourceRecord) => r.type === "aws:rds/cluster:Cluster" && r.inputs.globalClusterIdentifier !== undefined;
+    const detached = mutated(capture, secondary, (r) => {
+      delete r.inputs.globalClusterIdentifier;
+      r.dependencies = r.dependencies.filter((d) => !d.includes("aws:rds/globalCluster:GlobalCluster"));
+      r.inputs.manageMasterUserPassword = true;
+    });
+    flags(await checkCapture(detached), "multi-region-global-data", "aws:rds/cluster:Cluster");
+    // In the real stage-7 graph, an AWS-managed password on a global-database member is flagged.
+    const managedInGlobal = mutated(capture, secondary, (r) => (r.inputs.manageMasterUserPassword = true));
+    flags(await checkCapture(managedInGlobal), "db-managed-credentials", "aws:rds/cluster:Cluster");
+    passes(await checkCapture(capture), "db-managed-credentials");
   });
 });
 
