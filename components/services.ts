@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { allowTcp } from "./firewall";
 import { CpuArchitecture, ServicePlan } from "./plan";
 import { renderUserData } from "./userData";
-import { createFleet, HEALTH_CHECK_PATH, WEB_PORT } from "./webTier";
+import { appTargetGroup, createFleet, WEB_PORT } from "./webTier";
 
 export interface InternalLoadBalancerArgs {
   prefix: string;
@@ -147,27 +147,9 @@ export class Services extends pulumi.ComponentResource {
 
     args.services.forEach((service, i) => {
       const n = `${p}-svc-${service.name}`;
-      const targetGroup = new aws.lb.TargetGroup(
+      const targetGroup = appTargetGroup(
         `${n}-tg`,
-        {
-          vpcId: args.vpcId,
-          port: service.port,
-          protocol: "HTTP",
-          targetType: "instance",
-          deregistrationDelay: 30,
-          healthCheck: {
-            enabled: true,
-            path: HEALTH_CHECK_PATH,
-            protocol: "HTTP",
-            port: "traffic-port",
-            matcher: "200",
-            interval: 15,
-            timeout: 5,
-            healthyThreshold: 2,
-            unhealthyThreshold: 3,
-          },
-          tags: { Name: n, "scaling:service": service.name },
-        },
+        { vpcId: args.vpcId, port: service.port, tags: { Name: n, "scaling:service": service.name } },
         parent,
       );
       const { group } = createFleet(

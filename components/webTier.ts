@@ -184,29 +184,7 @@ export class WebTier extends pulumi.ComponentResource {
       },
       parent,
     );
-    const targetGroup = new aws.lb.TargetGroup(
-      `${p}-web-tg`,
-      {
-        vpcId: args.vpcId,
-        port: WEB_PORT,
-        protocol: "HTTP",
-        targetType: "instance",
-        deregistrationDelay: 30,
-        healthCheck: {
-          enabled: true,
-          path: HEALTH_CHECK_PATH,
-          protocol: "HTTP",
-          port: "traffic-port",
-          matcher: "200",
-          interval: 15,
-          timeout: 5,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-        },
-        tags: { Name: `${p}-web` },
-      },
-      parent,
-    );
+    const targetGroup = appTargetGroup(`${p}-web-tg`, { vpcId: args.vpcId, port: WEB_PORT, tags: { Name: `${p}-web` } }, parent);
     const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
 
     if (args.tls) {
@@ -324,4 +302,38 @@ export class WebTier extends pulumi.ComponentResource {
     alarm("high", out);
     alarm("low", scaleIn);
   }
+}
+
+/**
+ * An HTTP target group that checks the app's health path on the traffic port. Its name, port and
+ * protocol force a replacement, so they are fixed per tier (web: 80, a service: its port).
+ */
+export function appTargetGroup(
+  name: string,
+  args: { vpcId: pulumi.Input<string>; port: number; tags: Record<string, string> },
+  opts: pulumi.CustomResourceOptions,
+): aws.lb.TargetGroup {
+  return new aws.lb.TargetGroup(
+    name,
+    {
+      vpcId: args.vpcId,
+      port: args.port,
+      protocol: "HTTP",
+      targetType: "instance",
+      deregistrationDelay: 30,
+      healthCheck: {
+        enabled: true,
+        path: HEALTH_CHECK_PATH,
+        protocol: "HTTP",
+        port: "traffic-port",
+        matcher: "200",
+        interval: 15,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+      tags: args.tags,
+    },
+    opts,
+  );
 }
