@@ -10,7 +10,7 @@
  * report), 2 bad config, 1 anything else.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, formatProblem } from "../components/config";
+import { cliFailure, CliResult, runMain } from "./cli";
 import { isStageNumber, stageDefinition } from "../components/stages";
 import { Capture, captureProgram } from "./capture";
 import { comparePlans, loadReplaceTriggers } from "./compare";
@@ -76,7 +76,7 @@ const stageName = (capture: Capture) => {
 };
 
 /** Runs the CLI and returns what to print and the exit code (no process side effects). */
-export async function runPlan(argv: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function runPlan(argv: string[]): Promise<CliResult> {
   try {
     const args = parsePlanArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
@@ -108,40 +108,8 @@ export async function runPlan(argv: string[]): Promise<{ stdout: string; stderr:
         return { stdout: renderTree(capture, stageName(capture)), stderr: "", code: 0 };
     }
   } catch (err) {
-    return failure(err);
+    return cliFailure(err, "plan", USAGE);
   }
 }
 
-function isConfigError(err: unknown): err is ConfigError {
-  return err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems));
-}
-
-function failure(err: unknown): { stdout: string; stderr: string; code: number } {
-  if (isConfigError(err)) {
-    return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
-  }
-  if (err instanceof UsageError || (err instanceof Error && err.name === "UsageError")) {
-    return { stdout: "", stderr: `${err.message}\n\n${USAGE}\n`, code: 1 };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { stdout: "", stderr: `plan failed: ${message}\n`, code: 1 };
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
-}
-
-if (require.main === module) {
-  // The Pulumi runtime can keep handles open: flush, then exit explicitly.
-  runPlan(process.argv.slice(2)).then(
-    async ({ stdout, stderr, code }) => {
-      await write(process.stdout, stdout);
-      await write(process.stderr, stderr);
-      process.exit(code);
-    },
-    async (err) => {
-      await write(process.stderr, `plan failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain("plan", runPlan);

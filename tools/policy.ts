@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, formatProblem } from "../components/config";
+import { cliFailure, CliResult, runMain } from "./cli";
 import type { PolicyResource } from "@pulumi/policy";
 import { stageMarker } from "../policies/ha";
 import { policies } from "../policies/rules";
@@ -111,10 +111,7 @@ export function renderRun(run: PolicyRun, header: string): string {
 export type PlanLoader = (selection: StackSelection) => Promise<Capture>;
 const capturePlan: PlanLoader = (selection) => captureProgram(loadStackConfig(selection));
 
-export async function runPolicyCli(
-  argv: string[],
-  load: PlanLoader = capturePlan,
-): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function runPolicyCli(argv: string[], load: PlanLoader = capturePlan): Promise<CliResult> {
   try {
     const args = parsePolicyArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
@@ -126,35 +123,9 @@ export async function runPolicyCli(
     const failed = run.violations.some((v) => v.enforcementLevel === "mandatory");
     return { stdout: renderRun(run, header), stderr: "", code: failed ? 1 : 0 };
   } catch (err) {
-    return failure(err);
+    if (err instanceof PolicyConfigError) return { stdout: "", stderr: `${err.message}\n`, code: 2 };
+    return cliFailure(err, "policy check", USAGE);
   }
 }
 
-function failure(err: unknown): { stdout: string; stderr: string; code: number } {
-  if (err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems))) {
-    return { stdout: "", stderr: `invalid stack config:\n${(err as ConfigError).problems.map(formatProblem).join("\n")}\n`, code: 2 };
-  }
-  if (err instanceof PolicyConfigError) return { stdout: "", stderr: `${err.message}\n`, code: 2 };
-  if (err instanceof UsageError || (err instanceof Error && err.name === "UsageError")) {
-    return { stdout: "", stderr: `${err.message}\n\n${USAGE}\n`, code: 1 };
-  }
-  return { stdout: "", stderr: `policy check failed: ${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
-}
-
-if (require.main === module) {
-  runPolicyCli(process.argv.slice(2)).then(
-    async ({ stdout, stderr, code }) => {
-      await write(process.stdout, stdout);
-      await write(process.stderr, stderr);
-      process.exit(code);
-    },
-    async (err) => {
-      await write(process.stderr, `policy check failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain("policy check", runPolicyCli);

@@ -1,0 +1,50 @@
+/**
+ * What every offline command (plan, policy, runbook) shares: the result shape, the SPEC exit
+ * codes (0 ok, 2 bad config, 1 anything else) and printing without stack traces, then exiting
+ * explicitly because the Pulumi runtime can keep handles open.
+ */
+import { ConfigError, formatProblem } from "../components/config";
+import { UsageError } from "./stackConfig";
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** By name as well as by class: ts-node may load the module twice under different paths. */
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems));
+}
+
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof UsageError || (err instanceof Error && err.name === "UsageError");
+}
+
+/** The result for an error: bad config exits 2 with every problem, a usage error 1 with the usage text. */
+export function cliFailure(err: unknown, command: string, usage: string): CliResult {
+  if (isConfigError(err)) {
+    return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
+  }
+  if (isUsageError(err)) return { stdout: "", stderr: `${err.message}\n\n${usage}\n`, code: 1 };
+  return { stdout: "", stderr: `${command} failed: ${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+}
+
+/** Runs a command's main function, prints its result, flushes and exits with its code. */
+export function runMain(command: string, main: (argv: string[]) => Promise<CliResult>): void {
+  main(process.argv.slice(2)).then(
+    async ({ stdout, stderr, code }) => {
+      await write(process.stdout, stdout);
+      await write(process.stderr, stderr);
+      process.exit(code);
+    },
+    async (err) => {
+      await write(process.stderr, `${command} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
