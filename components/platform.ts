@@ -75,7 +75,7 @@ export class Platform extends pulumi.ComponentResource {
       if (caps.staticSite) {
         const site = new StaticSite(
           "site",
-          { description: `Launch page of ${plan.project}/${plan.stack}`, backendUrl: backend.url },
+          { description: `Launch page of ${plan.project}/${plan.stack}`, backendUrl: backend.url, region: plan.homeRegion },
           { parent: this, providers: { aws: home } },
         );
         this.siteUrl = site.url;

@@ -123,6 +123,9 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     case "aws:amplify/app:App":
       return { arn, defaultDomain: `${hex(name, 14)}.amplifyapp.com` };
+    case "pulumi-nodejs:dynamic/site:AmplifyDeployment":
+      // components/siteDeployment.ts: the Amplify job that published the content, and its outcome.
+      return { jobId: String(parseInt(hex(String(inputs.contentHash) + name, 6), 16) % 1000), status: "SUCCEED" };
     case "aws:route53/zone:Zone":
       return {
         arn: `arn:aws:route53:::hostedzone/${id}`,
