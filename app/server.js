@@ -32,7 +32,12 @@ function tcpReachable(host, port, timeoutMs = 1500) {
   });
 }
 
-const config = loadConfig();
+let config = loadConfig();
+// The systemd unit refreshes CONFIG_FILE at every start; reading it again each minute lets a
+// promotion (a new database endpoint, a cache) reach a running host without a restart.
+setInterval(() => {
+  config = loadConfig();
+}, 60_000).unref();
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://localhost");

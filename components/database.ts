@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { MIN_DATA_AZS } from "./addressing";
 import { allowTcp } from "./firewall";
 import { ClusterPlan } from "./plan";
@@ -8,6 +9,7 @@ import { PROTECTED_BACKUP_RETENTION_DAYS } from "./stages";
 export const AURORA_ENGINE = "aurora-postgresql";
 /** Aurora PostgreSQL 16 supports Global Database, managed master passwords and r6g/r7g classes. */
 export const AURORA_ENGINE_VERSION = "16.6";
+export const AURORA_PARAMETER_FAMILY = "aurora-postgresql16";
 export const POSTGRES_PORT = 5432;
 
 /**
@@ -43,11 +45,16 @@ export type GlobalMembership =
       masterSecretArns: Record<string, pulumi.Input<string>>;
       /** The global writer endpoints: a secondary cluster's own endpoint is read-only. */
       globalWriterEndpoints: Record<string, pulumi.Input<string>>;
+      /** The version the global database runs now (AWS upgrades minor versions), which a new secondary must match. */
+      engineVersions: Record<string, pulumi.Input<string>>;
     };
 
 /** Master user of every cluster; a forceNew input, so it is chosen once. */
 export const MASTER_USERNAME = "app_admin";
-/** Bumping this rotates the program-managed master password (write-only: never in state). */
+/**
+ * Sent with the write-only password inputs: the value goes to AWS only when this changes. Rotate by
+ * replacing the RandomPassword (`pulumi up --replace <its URN>`) and bumping this number.
+ */
 export const MASTER_PASSWORD_VERSION = 1;
 
 export interface DatabaseTierArgs {
@@ -62,6 +69,8 @@ export interface DatabaseTierArgs {
   protectData: boolean;
   region: string;
   membership: GlobalMembership;
+  /** `<project>-<stack>`: makes account-wide names (KMS alias, final snapshots) unique per stack. */
+  stackId: string;
 }
 
 /**
@@ -79,6 +88,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
   readonly masterSecretArns: Record<string, pulumi.Output<string>> = {};
   /** Home region only: the writer endpoint of each global database, which follows a switchover. */
   readonly globalWriterEndpoints: Record<string, pulumi.Output<string>> = {};
+  /** Home region only: the engine version each global database runs (secondaries must match it). */
+  readonly engineVersions: Record<string, pulumi.Output<string>> = {};
   readonly region: string;
   private readonly prefix: string;
 
@@ -99,7 +110,18 @@ export class DatabaseTier extends pulumi.ComponentResource {
       },
       stateful,
     );
-    new aws.kms.Alias(`${p}-data-key`, { name: `alias/scaling-journey/${p}-data`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(`${p}-data-key`, { name: `alias/${args.stackId}/${p}-data`, targetKeyId: key.keyId }, { parent: this });
+
+    // TLS is required for every connection, not only offered.
+    const parameters = new aws.rds.ClusterParameterGroup(
+      `${p}-db-params`,
+      {
+        family: AURORA_PARAMETER_FAMILY,
+        description: "scaling-journey Aurora PostgreSQL: TLS required",
+        parameters: [{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" }],
+      },
+      { parent: this },
+    );
     this.kmsKeyArn = key.arn;
 
     const subnetGroup = new aws.rds.SubnetGroup(
@@ -130,8 +152,10 @@ export class DatabaseTier extends pulumi.ComponentResource {
         name,
         {
           engine: AURORA_ENGINE,
-          engineVersion: AURORA_ENGINE_VERSION,
+          engineVersion: membership.kind === "secondary" ? membership.engineVersions[plan.name] : AURORA_ENGINE_VERSION,
           ...credentials.clusterArgs,
+          dbClusterParameterGroupName: parameters.name,
+          applyImmediately: true,
           storageEncrypted: true,
           kmsKeyId: key.arn,
           dbSubnetGroupName: subnetGroup.name,
@@ -142,7 +166,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
           copyTagsToSnapshot: true,
           deletionProtection: args.protectData,
           skipFinalSnapshot: !args.protectData,
-          finalSnapshotIdentifier: args.protectData ? `${name}-final` : undefined,
+          finalSnapshotIdentifier: args.protectData ? `${args.stackId}-${name}-final` : undefined,
           iamDatabaseAuthenticationEnabled: true,
           enabledCloudwatchLogsExports: ["postgresql"],
           allowMajorVersionUpgrade: false,
@@ -153,7 +177,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
           // Minor versions are upgraded by AWS in maintenance windows; never downgrade to the pin.
           // A home cluster gains `globalClusterIdentifier` when its global cluster is created
           // from it; it must not try to remove it again.
-          ignoreChanges: ["engineVersion", "globalClusterIdentifier"],
+          // A secondary follows its primary: AWS sets its replication source.
+          ignoreChanges: ["engineVersion", "globalClusterIdentifier", "replicationSourceIdentifier"],
         },
       );
       let writer: aws.rds.ClusterInstance | undefined;
@@ -168,6 +193,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
             dbSubnetGroupName: subnetGroup.name,
             publiclyAccessible: false,
             autoMinorVersionUpgrade: true,
+            // A new instance class takes effect on `pulumi up`, not in next Sunday's window.
+            applyImmediately: true,
             performanceInsightsEnabled: true,
             promotionTier: 1,
             caCertIdentifier: "rds-ca-rsa2048-g1",
@@ -192,6 +219,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
         );
         this.globalClusterIds[plan.name] = global.id;
         this.globalWriterEndpoints[plan.name] = global.endpoint;
+        this.engineVersions[plan.name] = global.engineVersionActual;
         globalWriter = global.endpoint;
       } else if (membership.kind === "secondary") {
         globalWriter = pulumi.output(membership.globalWriterEndpoints[plan.name]);
@@ -210,8 +238,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
 
   /**
    * Master credentials by membership: AWS-managed for a standalone cluster; a program-managed
-   * secret for a home cluster of a global database (random, set through write-only inputs so it
-   * is never in state, and stable because only a version bump sends it again); none for a
+   * secret for a home cluster of a global database (a generated password, kept in state only as an
+   * encrypted Pulumi secret and sent through write-only inputs when its version changes); none for a
    * secondary, which replicates the primary's users.
    */
   private credentials(
@@ -230,7 +258,9 @@ export class DatabaseTier extends pulumi.ComponentResource {
       return { clusterArgs: { globalClusterIdentifier }, secretArn: pulumi.output(secretArn).apply((arn) => replicaArn(arn, this.region)) };
     }
     const name = `${this.prefix}-${plan.name}-master`;
-    const password = aws.secretsmanager.getRandomPasswordOutput({ passwordLength: 40, excludePunctuation: true }, { parent: this });
+    // Generated once and kept as a Pulumi secret (encrypted in state, never in config), so that
+    // the secret and the cluster always get the same value, whatever run sends it.
+    const password = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
     const secret = new aws.secretsmanager.Secret(
       name,
       {
@@ -245,7 +275,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
       name,
       {
         secretId: secret.id,
-        secretStringWo: pulumi.jsonStringify({ username: MASTER_USERNAME, password: password.randomPassword }),
+        secretStringWo: pulumi.jsonStringify({ username: MASTER_USERNAME, password: password.result }),
         secretStringWoVersion: MASTER_PASSWORD_VERSION,
       },
       { parent: this },
@@ -254,8 +284,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
     return {
       clusterArgs: {
         ...creationArgs,
-        manageMasterUserPassword: false,
-        masterPasswordWo: password.randomPassword,
+        masterPasswordWo: password.result,
         masterPasswordWoVersion: MASTER_PASSWORD_VERSION,
       },
       secretArn: secret.arn,

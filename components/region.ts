@@ -41,9 +41,17 @@ export interface HomeShared {
   globalClusterIds: Record<string, pulumi.Output<string>>;
   masterSecretArns: Record<string, pulumi.Output<string>>;
   globalWriterEndpoints: Record<string, pulumi.Output<string>>;
+  engineVersions: Record<string, pulumi.Output<string>>;
   sessionsTableArn?: pulumi.Output<string>;
   sessionsTableName?: pulumi.Output<string>;
 }
+
+/** `<project>-<stack>` as an AWS identifier: unique per stack for names that are account-wide. */
+export const stackId = (plan: Pick<PlatformPlan, "project" | "stack">) =>
+  `${plan.project}-${plan.stack}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-");
 
 /** The SSM path under which a stack's runtime parameters live, in every region. */
 export const parameterPath = (plan: Pick<PlatformPlan, "project" | "stack">) => `/${plan.project}/${plan.stack}`;
@@ -80,7 +88,9 @@ export class RegionStack extends pulumi.ComponentResource {
     const p = region;
     const parent = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, parent);
-    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
+    // Every AZ whatever its momentary state, and no Local Zones: the list (and so each subnet's and
+    // DB instance's AZ, which force replacements) must not shift when an AZ is impaired for an hour.
+    const zones = aws.getAvailabilityZonesOutput({ filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names;
 
     const network = new Network(
       `${p}-network`,
@@ -113,6 +123,7 @@ export class RegionStack extends pulumi.ComponentResource {
           protectData: plan.protectData,
           region,
           membership: this.membership(args),
+          stackId: stackId(plan),
         },
         parent,
       );
@@ -186,6 +197,7 @@ export class RegionStack extends pulumi.ComponentResource {
         globalClusterIds: database.globalClusterIds,
         masterSecretArns: database.masterSecretArns,
         globalWriterEndpoints: database.globalWriterEndpoints,
+        engineVersions: database.engineVersions,
         sessionsTableArn: sessions?.tableArn,
         sessionsTableName: sessions?.tableName,
       };
@@ -366,7 +378,7 @@ export class RegionStack extends pulumi.ComponentResource {
     if (args.isHome) {
       return {
         kind: "home",
-        globalIdentifierPrefix: `${plan.project}-${plan.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+        globalIdentifierPrefix: stackId(plan),
         secretReplicaRegions: args.otherRegions,
       };
     }
@@ -376,6 +388,7 @@ export class RegionStack extends pulumi.ComponentResource {
       globalClusterIds: args.home.globalClusterIds,
       masterSecretArns: args.home.masterSecretArns,
       globalWriterEndpoints: args.home.globalWriterEndpoints,
+      engineVersions: args.home.engineVersions,
     };
   }
 }

@@ -41,7 +41,8 @@ export function renderUserData(o: UserDataOptions): string {
     "Wants=network-online.target",
     "[Service]",
     `Environment=PORT=${o.port} APP_ROLE=${o.role} CONFIG_FILE=/etc/scaling-app/config.json`,
-    `ExecStartPre=/bin/sh -c 'aws ssm get-parameter --region ${o.region} --name ${o.configParameter} --query Parameter.Value --output text > /etc/scaling-app/config.json'`,
+    // "+": the fetch runs as root; the app itself runs as a throwaway user that cannot write /etc.
+    `ExecStartPre=+/bin/sh -c 'aws ssm get-parameter --region ${o.region} --name ${o.configParameter} --query Parameter.Value --output text > /etc/scaling-app/config.json'`,
     "ExecStart=/usr/bin/node-20 /opt/scaling-app/server.js",
     "Restart=always",
     "DynamicUser=yes",
@@ -49,6 +50,10 @@ export function renderUserData(o: UserDataOptions): string {
     "[Install]",
     "WantedBy=multi-user.target",
     "UNIT",
+    // Enabled before the optional steps below, so that a slow volume or a package mirror hiccup
+    // there never leaves the host without its app.
+    "systemctl daemon-reload",
+    "systemctl enable --now scaling-app",
   ];
   if (o.dataVolumeId) {
     // Nitro instances expose EBS volumes as NVMe devices named after the volume id.
@@ -80,6 +85,5 @@ export function renderUserData(o: UserDataOptions): string {
       "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/agent.json",
     );
   }
-  lines.push("systemctl daemon-reload", "systemctl enable --now scaling-app");
   return lines.join("\n") + "\n";
 }

@@ -84,7 +84,11 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return {
         arn: `arn:aws:rds::${account}:global-cluster:${inputs.globalClusterIdentifier ?? physical}`,
         globalClusterResourceId: `cluster-${hex(name, 12)}`,
+        endpoint: `${inputs.globalClusterIdentifier ?? physical}.global-${hex(name, 10)}.global.rds.amazonaws.com`,
+        engineVersionActual: "16.6",
       };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: hex(`password:${name}`, Number(inputs.length ?? 32)), bcryptHash: "$2a$10$offline" };
     case "aws:lb/loadBalancer:LoadBalancer":
       return {
         arn: `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${physical}/${hex(name, 16)}`,
