@@ -280,14 +280,14 @@ function backupCommands(capture: Capture, label: string): string[] {
 const previewCommand = (stack: string) => `pulumi preview --stack ${stack} --policy-pack policies --diff`;
 const upCommand = (stack: string) => `pulumi up --stack ${stack} --policy-pack policies`;
 
-function verifyStep(steps: Steps, stack: string, set: string[], extra: string[] = []): void {
+function verifyStep(steps: Steps, stack: string, set: string[], extra: string[] = [], commit = true): void {
   steps.add(
     "Verify",
     [
       `curl -fsS "$(pulumi stack output appUrl --stack ${stack})${HEALTH_CHECK_PATH}"`,
       ...extra,
       `npm run plan -- --stack ${stack}${setFlags(set)}`,
-      `git add Pulumi.${stack}.yaml && git commit -m "${stack}: <what changed>"`,
+      ...(commit ? [`git add Pulumi.${stack}.yaml && git commit -m "${stack}: <what changed>"`] : []),
     ],
     [
       `The offline plan of the committed Pulumi.${stack}.yaml must match what was deployed: a new \`pulumi preview --stack ${stack}\` shows no changes.`,
@@ -626,10 +626,12 @@ async function devToProd(args: Args): Promise<Built> {
     [
       `git switch -c carry-${fromStack}-to-${toStack}`,
       ...(keys.length > 0
-        ? keys.map(
-            (k) =>
-              `pulumi config set --stack ${toStack} --path ${shellQuote(k)} <value>   # ${fromStack} has ${JSON.stringify(flattenConfig(fromFile.config, fromFile.project).get(k))}`,
-          )
+        ? keys.map((k) => {
+            const value = flattenConfig(fromFile.config, fromFile.project).get(k);
+            // A list is written item by item (`--path 'key[i]'`), so it stays a YAML list.
+            const target = Array.isArray(value) ? shellQuote(`${k}[<i>]`) : shellQuote(k);
+            return `pulumi config set --stack ${toStack} --path ${target} <value>   # ${fromStack} has ${JSON.stringify(value)}`;
+          })
         : ["(the two stack files already agree)"]),
     ],
     ["Carry only the keys the change needs: the others are deliberate differences (see the list below)."],
@@ -641,7 +643,7 @@ async function devToProd(args: Args): Promise<Built> {
   ]);
   steps.add("Preview with the policy pack", [`pulumi preview --stack ${toStack} --policy-pack policies --diff`]);
   steps.add("Merge, then apply", [`pulumi up --stack ${toStack} --policy-pack policies`]);
-  verifyStep(steps, toStack, args.set);
+  verifyStep(steps, toStack, args.set, [], false);
   const show = (v: unknown) => JSON.stringify(v);
   const findings = [
     `Config keys that differ (Pulumi.${fromStack}.yaml vs Pulumi.${toStack}.yaml):`,
