@@ -83,13 +83,35 @@ export class AppRole extends pulumi.ComponentResource {
     });
   }
 
-  /** Read the given secrets (database credentials), and nothing else in Secrets Manager. */
-  grantSecretRead(name: string, secretArns: pulumi.Input<pulumi.Input<string>[]>): aws.iam.RolePolicy {
-    return this.allow(name, {
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-      Resource: secretArns,
-    });
+  /**
+   * Read the given secrets (database credentials) and nothing else in Secrets Manager, plus
+   * decrypt with the key that encrypts them, only when Secrets Manager asks on the role's behalf.
+   */
+  grantSecretRead(
+    name: string,
+    secretArns: pulumi.Input<pulumi.Input<string>[]>,
+    kmsKeyArn: pulumi.Input<string>,
+    region: string,
+  ): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${this.prefix}-${name}`,
+      {
+        role: this.role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArns },
+            {
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: kmsKeyArn,
+              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
   }
 
   /** Item-level read/write on the given tables (sessions, NoSQL), no table management. */

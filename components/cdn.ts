@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DnsValidatedCertificate } from "./certificates";
+import type { DnsZone } from "./dns";
 
 /** Path pattern served from S3; everything else goes to the web tier. */
 export const STATIC_PATH_PATTERN = "/static/*";
@@ -26,7 +27,7 @@ export interface CdnArgs {
    * Serve the apex of `domain`. The viewer certificate is issued in us-east-1 whatever the stack's
    * region (a CloudFront rule), so its provider is given here.
    */
-  tls?: { domain: string; zoneId: pulumi.Input<string>; certificateProvider: aws.Provider };
+  tls?: { domain: string; zone: DnsZone; certificateProvider: aws.Provider };
 }
 
 /**
@@ -80,7 +81,7 @@ export class Cdn extends pulumi.ComponentResource {
     const certificate = args.tls
       ? new DnsValidatedCertificate(
           `${p}-cdn-cert`,
-          { prefix: p, domain: args.tls.domain, subjectAlternativeNames: [], zoneId: args.tls.zoneId },
+          { prefix: p, domain: args.tls.domain, subjectAlternativeNames: [], zone: args.tls.zone },
           { parent: this, providers: { aws: args.tls.certificateProvider } },
         )
       : undefined;

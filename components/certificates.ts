@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { DnsZone } from "./dns";
 
 export interface DnsValidatedCertificateArgs {
   /** Prefix of child names (the region of the stack that asks for the certificate). */
@@ -7,7 +8,7 @@ export interface DnsValidatedCertificateArgs {
   domain: string;
   subjectAlternativeNames: string[];
   /** The public hosted zone that proves control of `domain`. */
-  zoneId: pulumi.Input<string>;
+  zone: DnsZone;
 }
 
 /**
@@ -35,25 +36,14 @@ export class DnsValidatedCertificate extends pulumi.ComponentResource {
       parent,
     );
     // ACM asks for one CNAME per distinct base name; `*.d` and `d` share one, so one record covers
-    // both. The record is identical for every certificate of the domain in the account, which is
-    // why it may already exist (another region's or CloudFront's certificate): overwrite is safe.
+    // both. It is the same for every certificate of the domain in the account (each region's ALB,
+    // CloudFront's), so the zone keeps one record per domain that all of them share.
     const option = certificate.domainValidationOptions.apply((options) => {
       const found = options.find((o) => o.domainName === args.domain);
       if (!found) throw new Error(`ACM gave no validation option for ${args.domain}`);
       return found;
     });
-    const record = new aws.route53.Record(
-      `${name}-validation`,
-      {
-        zoneId: args.zoneId,
-        name: option.resourceRecordName,
-        type: option.resourceRecordType,
-        records: [option.resourceRecordValue],
-        ttl: 300,
-        allowOverwrite: true,
-      },
-      parent,
-    );
+    const record = args.zone.acmValidationRecord(args.domain, option);
     const validation = new aws.acm.CertificateValidation(
       `${name}-validation`,
       { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },

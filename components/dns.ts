@@ -20,6 +20,7 @@ export class DnsZone extends pulumi.ComponentResource {
   readonly zoneId: pulumi.Output<string>;
   readonly nameServers: pulumi.Output<string[]>;
   readonly domain: string;
+  private readonly acmValidations = new Map<string, aws.route53.Record>();
 
   constructor(name: string, args: DnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:dns:DnsZone", name, {}, opts);
@@ -36,6 +37,34 @@ export class DnsZone extends pulumi.ComponentResource {
     this.zoneId = zone.zoneId;
     this.nameServers = zone.nameServers;
     this.registerOutputs({ zoneId: this.zoneId });
+  }
+
+  /**
+   * The CNAME that proves control of `domain` to ACM. ACM gives every certificate of a domain in
+   * the account the same record, so there is one per domain, shared: removing one certificate (a
+   * region's ALB) must not take away the record the others renew with.
+   */
+  acmValidationRecord(
+    domain: string,
+    option: pulumi.Output<{ resourceRecordName: string; resourceRecordType: string; resourceRecordValue: string }>,
+  ): aws.route53.Record {
+    let record = this.acmValidations.get(domain);
+    if (!record) {
+      record = new aws.route53.Record(
+        `acm-validation-${domain}`,
+        {
+          zoneId: this.zoneId,
+          name: option.resourceRecordName,
+          type: option.resourceRecordType,
+          records: [option.resourceRecordValue],
+          ttl: 300,
+          allowOverwrite: true,
+        },
+        { parent: this },
+      );
+      this.acmValidations.set(domain, record);
+    }
+    return record;
   }
 
   /** `<label>.<domain>` (or the apex for "") → fixed addresses. */

@@ -99,7 +99,8 @@ export class AppHost extends pulumi.ComponentResource {
       },
       { parent: this, ignoreChanges: ["ami"] },
     );
-    allowWebFromInternet(`${p}-host-web`, args.securityGroupId, [80, 443], { parent: this });
+    // The host serves plain HTTP on its Elastic IP; nothing listens on 443 until the ALB (stage 4).
+    allowWebFromInternet(`${p}-host-web`, args.securityGroupId, [80], { parent: this });
 
     if (args.dataVolumeId) {
       new aws.ec2.VolumeAttachment(

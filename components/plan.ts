@@ -92,6 +92,7 @@ export const DEFAULT_SERVICES: ServicePlan[] = [{ name: "api", port: 8080, path:
  */
 export function cpuArchitecture(instanceType: string): CpuArchitecture {
   const family = instanceType.split(".")[0];
+  if (family === "a1") return "arm64"; // the first Graviton family has no `g`
   const attributes = family.replace(/^[a-z]+[0-9]+/, "");
   return attributes.includes("g") ? "arm64" : "x86_64";
 }

@@ -131,24 +131,37 @@ export class RegionStack extends pulumi.ComponentResource {
       role.grantSecretRead(
         "app-read-db-secret",
         database.endpoints.map((e) => e.secretArn),
+        database.kmsKeyArn,
+        region,
       );
       this.databases = database.endpoints;
     }
+
+    const internalLb = caps.services
+      ? new InternalLoadBalancer(
+          `${p}-ilb`,
+          { prefix: p, vpcId: network.vpcId, appSubnetIds: network.appSubnetIds, webSecurityGroupId: network.webSecurityGroupId },
+          parent,
+        )
+      : undefined;
+    if (internalLb && database) database.allowFrom("services", internalLb.servicesSecurityGroupId, this);
+    this.internalLoadBalancerDns = internalLb?.dnsName;
 
     const cache = caps.cache
       ? new Cache(
           `${p}-cache`,
           {
             prefix: p,
-            identifierPrefix: `${plan.project}-${plan.stack}`
-              .toLowerCase()
-              .replace(/[^a-z0-9-]/g, "-")
-              .slice(0, 30),
+            identifierPrefix: stackId(plan).slice(0, 30).replace(/-+$/, ""),
             vpcId: network.vpcId,
             dataSubnetIds: network.dataSubnetIds,
             // One node per web AZ, so a lost AZ still leaves a replica to promote.
             nodes: Math.max(MIN_CACHE_NODES, Math.min(plan.network.azs, network.dataSubnetIds.length)),
-            clients: [{ name: "web", securityGroupId: network.webSecurityGroupId }],
+            // The services get the same cache config and IAM grant as the web tier.
+            clients: [
+              { name: "web", securityGroupId: network.webSecurityGroupId },
+              ...(internalLb ? [{ name: "services", securityGroupId: internalLb.servicesSecurityGroupId }] : []),
+            ],
           },
           parent,
         )
@@ -202,16 +215,6 @@ export class RegionStack extends pulumi.ComponentResource {
         sessionsTableName: sessions?.tableName,
       };
     }
-
-    const internalLb = caps.services
-      ? new InternalLoadBalancer(
-          `${p}-ilb`,
-          { prefix: p, vpcId: network.vpcId, appSubnetIds: network.appSubnetIds, webSecurityGroupId: network.webSecurityGroupId },
-          parent,
-        )
-      : undefined;
-    if (internalLb && database) database.allowFrom("services", internalLb.servicesSecurityGroupId, this);
-    this.internalLoadBalancerDns = internalLb?.dnsName;
 
     const first = database?.endpoints[0];
     const appConfig = new aws.ssm.Parameter(
@@ -293,7 +296,7 @@ export class RegionStack extends pulumi.ComponentResource {
           minSize: plan.compute.minSize,
           maxSize: plan.compute.maxSize,
           cloudwatchAgent: caps.cloudwatchAgent,
-          tls: plan.domain && args.zone ? { domain: plan.domain, zoneId: args.zone.zoneId } : undefined,
+          tls: plan.domain && args.zone ? { domain: plan.domain, zone: args.zone } : undefined,
           alarmScaling: caps.alarmScaling ? { cpuHigh: plan.compute.cpuHigh, cpuLow: plan.compute.cpuLow } : undefined,
         },
         // Instances read the app config at boot: it must exist before the first one starts.
@@ -311,6 +314,7 @@ export class RegionStack extends pulumi.ComponentResource {
             vpcId: network.vpcId,
             appSubnetIds: network.appSubnetIds,
             services: plan.services,
+            stackId: stackId(plan),
             loadBalancer: internalLb,
             instanceType: plan.compute.instanceType,
             architecture: plan.compute.architecture,
@@ -329,7 +333,7 @@ export class RegionStack extends pulumi.ComponentResource {
         // Only one distribution can hold the apex as an alias: the primary region's.
         const tls =
           plan.domain && zone && args.globalProvider
-            ? { domain: plan.domain, zoneId: zone.zoneId, certificateProvider: args.globalProvider, origin: zone.fqdn("origin") }
+            ? { domain: plan.domain, zone, certificateProvider: args.globalProvider, origin: zone.fqdn("origin") }
             : undefined;
         const cdn = new Cdn(
           `${p}-cdn`,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { allowTcp } from "./firewall";
@@ -91,6 +92,8 @@ export class InternalLoadBalancer extends pulumi.ComponentResource {
 export interface ServicesArgs {
   prefix: string;
   region: string;
+  /** `<project>-<stack>`, which makes the services' target-group names unique per stack. */
+  stackId: string;
   vpcId: pulumi.Input<string>;
   appSubnetIds: pulumi.Input<string>[];
   services: ServicePlan[];
@@ -149,7 +152,12 @@ export class Services extends pulumi.ComponentResource {
       const n = `${p}-svc-${service.name}`;
       const targetGroup = appTargetGroup(
         `${n}-tg`,
-        { vpcId: args.vpcId, port: service.port, tags: { Name: n, "scaling:service": service.name } },
+        {
+          vpcId: args.vpcId,
+          port: service.port,
+          tags: { Name: n, "scaling:service": service.name },
+          physicalName: targetGroupName(args.stackId, args.region, service.name),
+        },
         parent,
       );
       const { group } = createFleet(
@@ -221,4 +229,14 @@ function validateServices(name: string, args: ServicesArgs): void {
     seen.paths.add(s.path);
   }
   if (problems.length > 0) throw new Error(`Services ${name}: ${problems.join("; ")}`);
+}
+
+/**
+ * Target group names are at most 32 characters and unique per region and account, so a service's
+ * is its name cut to 14 plus a hash of stack, region and service: `orders-1a2b3c4d5e6f7a8b`.
+ * Fixed for life, since the name forces a replacement.
+ */
+export function targetGroupName(stackId: string, region: string, service: string): string {
+  const hash = createHash("sha256").update(`${stackId}/${region}/${service}`).digest("hex").slice(0, 16);
+  return `${service.slice(0, 14).replace(/-+$/, "")}-${hash}`;
 }

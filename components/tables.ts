@@ -32,7 +32,13 @@ export function globalTable(name: string, args: GlobalTableArgs, opts: pulumi.Cu
       streamEnabled: true,
       streamViewType: "NEW_AND_OLD_IMAGES",
       deletionProtectionEnabled: args.protectData,
-      replicas: args.replicaRegions.map((regionName) => ({ regionName, pointInTimeRecovery: true, propagateTags: true })),
+      // A replica holds the whole table: it is protected like the table itself.
+      replicas: args.replicaRegions.map((regionName) => ({
+        regionName,
+        pointInTimeRecovery: true,
+        propagateTags: true,
+        deletionProtectionEnabled: args.protectData,
+      })),
       tags: args.tags,
     },
     { ...opts, protect: args.protectData, retainOnDelete: args.protectData },

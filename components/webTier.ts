@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DnsValidatedCertificate } from "./certificates";
+import type { DnsZone } from "./dns";
 import { allowTcp, allowWebFromInternet } from "./firewall";
 import { al2023AmiParameter } from "./host";
 import { CpuArchitecture } from "./plan";
@@ -106,7 +107,7 @@ export interface WebTierArgs {
   maxSize: number;
   cloudwatchAgent: boolean;
   /** HTTPS on the ALB with a certificate for the domain and its subdomains (`origin.` for CloudFront). */
-  tls?: { domain: string; zoneId: pulumi.Input<string> };
+  tls?: { domain: string; zone: DnsZone };
   /** Step scaling fired by CPU alarms on the group; target percentages. */
   alarmScaling?: { cpuHigh: number; cpuLow: number };
 }
@@ -145,7 +146,7 @@ export class WebTier extends pulumi.ComponentResource {
       parent,
     );
     this.albSecurityGroupId = albSg.id;
-    allowWebFromInternet(`${p}-alb-in`, albSg.id, [80, 443], parent);
+    allowWebFromInternet(`${p}-alb-in`, albSg.id, args.tls ? [80, 443] : [80], parent);
     // A new group's default allow-all egress is removed by the provider: the ALB may reach the web tier only.
     new aws.vpc.SecurityGroupEgressRule(
       `${p}-alb-to-web`,
@@ -195,7 +196,7 @@ export class WebTier extends pulumi.ComponentResource {
           domain: args.tls.domain,
           // The wildcard covers `origin.<domain>`, the name CloudFront uses for this ALB.
           subjectAlternativeNames: [`*.${args.tls.domain}`],
-          zoneId: args.tls.zoneId,
+          zone: args.tls.zone,
         },
         parent,
       );
@@ -310,12 +311,13 @@ export class WebTier extends pulumi.ComponentResource {
  */
 export function appTargetGroup(
   name: string,
-  args: { vpcId: pulumi.Input<string>; port: number; tags: Record<string, string> },
+  args: { vpcId: pulumi.Input<string>; port: number; tags: Record<string, string>; physicalName?: string },
   opts: pulumi.CustomResourceOptions,
 ): aws.lb.TargetGroup {
   return new aws.lb.TargetGroup(
     name,
     {
+      name: args.physicalName,
       vpcId: args.vpcId,
       port: args.port,
       protocol: "HTTP",

@@ -206,7 +206,7 @@ describe("stage plan", () => {
   });
 
   it("knows Graviton instance families from x86 ones", () => {
-    for (const t of ["t4g.small", "m7g.large", "c7gn.xlarge", "r8gd.2xlarge"]) assert.equal(cpuArchitecture(t), "arm64", t);
+    for (const t of ["t4g.small", "m7g.large", "c7gn.xlarge", "r8gd.2xlarge", "a1.large"]) assert.equal(cpuArchitecture(t), "arm64", t);
     for (const t of ["t3.small", "m7i.large", "c6a.xlarge", "m5d.large"]) assert.equal(cpuArchitecture(t), "x86_64", t);
   });
 });

@@ -564,11 +564,11 @@ describe("policy pack: security baseline", () => {
       r.inputs.ingress = [{ protocol: "tcp", fromPort: 5000, toPort: 6000, cidrBlocks: ["0.0.0.0/0"] }];
     });
     flags(await checkCapture(inline), "no-admin-ports-from-internet", "db-sg");
-    const sgRule = mutated(capture, is("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "443-v4"), (r) => {
+    const sgRule = mutated(capture, is("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "80-v4"), (r) => {
       r.type = "aws:ec2/securityGroupRule:SecurityGroupRule";
       r.inputs = { type: "ingress", protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"], securityGroupId: "sg-1" };
     });
-    flags(await checkCapture(sgRule), "no-admin-ports-from-internet", "443-v4");
+    flags(await checkCapture(sgRule), "no-admin-ports-from-internet", "80-v4");
   });
 });
 

@@ -219,7 +219,10 @@ export function createMocks(state: MockState): pulumi.runtime.Mocks {
       if (!args.custom) return { id: "", state: {} };
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
       const id = `${ID_PREFIX[args.type] ?? ""}${hex(args.type + args.name, 17)}`;
-      return { id, state: { ...args.inputs, ...computedOutputs(args.type, args.name, id, region, args.inputs) } };
+      // Providers auto-name resources (`<logical name>-<7 hex>`) when no name is given; so do we,
+      // so that `x.name` flows into whatever references it, as it does in a real preview.
+      const autoName = { name: `${args.name}-${hex(args.type + args.name, 7)}` };
+      return { id, state: { ...autoName, ...args.inputs, ...computedOutputs(args.type, args.name, id, region, args.inputs) } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
