@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Region } from "@pulumi/aws/types/enums";
 import { ADDRESS_PLAN_AZ_SLOTS, STAGE_NUMBERS, StageNumber, isStageNumber } from "./stages";
 
-const STAGE_ALLOWED = `a whole number from ${STAGE_NUMBERS[0]} to ${STAGE_NUMBERS[STAGE_NUMBERS.length - 1]} (the scaling-journey stage)`;
+export const STAGE_ALLOWED = `a whole number from ${STAGE_NUMBERS[0]} to ${STAGE_NUMBERS[STAGE_NUMBERS.length - 1]} (the scaling-journey stage)`;
 
 export const AWS_REGIONS: readonly string[] = Object.values(Region);
 

@@ -15,11 +15,12 @@
  * numbers. Exit codes: 0 ok, 1 stateful risk, usage error or any other error, 2 bad config.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, formatProblem } from "../components/config";
+import { ConfigError, STAGE_ALLOWED } from "../components/config";
 import { parameterPath } from "../components/region";
 import { firstStageWith, isStageNumber, StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
 import { HEALTH_CHECK_PATH } from "../components/webTier";
 import { Capture, captureProgram, CaptureOptions, ResourceRecord } from "./capture";
+import { cliFailure, CliResult, runMain } from "./cli";
 import { comparePlans, isStateful, loadReplaceTriggers, PlanDiff } from "./compare";
 import { renderDiff } from "./render";
 import { loadStackConfig, UsageError } from "./stackConfig";
@@ -154,7 +155,7 @@ const projectKey = (options: CaptureOptions, key: string) => `${options.project}
 function configuredStage(options: CaptureOptions): StageNumber {
   const stage = options.config[projectKey(options, "stage")];
   if (!isStageNumber(stage)) {
-    throw new ConfigError([{ key: "stage", value: stage, message: "must be a whole number from 1 to 7 (the scaling-journey stage)" }]);
+    throw new ConfigError([{ key: "stage", value: stage, message: `must be ${STAGE_ALLOWED}` }]);
   }
   return stage;
 }
@@ -734,12 +735,8 @@ export function runbookJson(rb: Runbook) {
   };
 }
 
-function isConfigError(err: unknown): err is ConfigError {
-  return err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems));
-}
-
 /** Runs the CLI and returns what to print and the exit code (no process side effects). */
-export async function runRunbook(argv: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function runRunbook(argv: string[]): Promise<CliResult> {
   try {
     const args = parseRunbookArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
@@ -748,31 +745,8 @@ export async function runRunbook(argv: string[]): Promise<{ stdout: string; stde
     const stderr = rb.stop ? "runbook: STOP, see the top of the runbook\n" : "";
     return { stdout, stderr, code: rb.stop ? 1 : 0 };
   } catch (err) {
-    if (isConfigError(err)) {
-      return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
-    }
-    if (err instanceof UsageError || (err instanceof Error && err.name === "UsageError")) {
-      return { stdout: "", stderr: `${err.message}\n\n${USAGE}\n`, code: 1 };
-    }
-    return { stdout: "", stderr: `runbook failed: ${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
+    return cliFailure(err, "runbook", USAGE);
   }
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
-}
-
-if (require.main === module) {
-  // The Pulumi runtime can keep handles open: flush, then exit explicitly.
-  runRunbook(process.argv.slice(2)).then(
-    async ({ stdout, stderr, code }) => {
-      await write(process.stdout, stdout);
-      await write(process.stderr, stderr);
-      process.exit(code);
-    },
-    async (err) => {
-      await write(process.stderr, `runbook failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain("runbook", runRunbook);
