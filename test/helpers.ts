@@ -26,4 +26,11 @@ export function one(capture: Capture, type: string, nameIncludes = ""): Resource
   return found[0];
 }
 
+/** The one resource of a type with exactly this logical name. */
+export function named(capture: Capture, type: string, name: string): ResourceRecord {
+  const found = ofType(capture, type).filter((r) => r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
 export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => [r.urn, r]));

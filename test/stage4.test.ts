@@ -6,7 +6,7 @@ import { HOST_DATA_MOUNT } from "../components/userData";
 import { ALB_TLS_POLICY, HEALTH_CHECK_PATH, WEB_PORT } from "../components/webTier";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
-import { one, ofType, plan } from "./helpers";
+import { named, ofType, one, plan } from "./helpers";
 
 const STAGE = 4;
 const def = stageDefinition(STAGE);
@@ -30,11 +30,6 @@ const T = {
   cert: "aws:acm/certificate:Certificate",
 };
 
-const named = (c: Capture, type: string, name: string): ResourceRecord => {
-  const found = ofType(c, type).filter((r) => r.name === name);
-  assert.equal(found.length, 1, `one ${type} named ${name}`);
-  return found[0];
-};
 const urnsOf = (c: Capture, type: string, pattern: RegExp) =>
   ofType(c, type)
     .filter((r) => pattern.test(r.name))

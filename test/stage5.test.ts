@@ -3,9 +3,9 @@ import { CACHE_PORT } from "../components/cache";
 import { STATIC_PATH_PATTERN } from "../components/cdn";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition } from "../components/stages";
-import type { Capture, ResourceRecord } from "../tools/capture";
+import type { Capture } from "../tools/capture";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
-import { one, ofType, plan } from "./helpers";
+import { named, ofType, one, plan } from "./helpers";
 
 const STAGE = 5;
 const def = stageDefinition(STAGE);
@@ -37,11 +37,6 @@ const T = {
   param: "aws:ssm/parameter:Parameter",
 };
 
-const named = (c: Capture, type: string, name: string): ResourceRecord => {
-  const found = ofType(c, type).filter((r) => r.name === name);
-  assert.equal(found.length, 1, `one ${type} named ${name}`);
-  return found[0];
-};
 const webSgId = (c: Capture) => one(c, T.lt, "-web-lt").inputs.vpcSecurityGroupIds[0] as string;
 const versionAtLeast = (version: string, min: [number, number]) => {
   const [major, minor] = version.split(".").map(Number);

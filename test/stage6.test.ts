@@ -5,7 +5,7 @@ import { stageDefinition } from "../components/stages";
 import { HEALTH_CHECK_PATH, WEB_PORT } from "../components/webTier";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
-import { one, ofType, plan } from "./helpers";
+import { named, ofType, one, plan } from "./helpers";
 
 const STAGE = 6;
 const def = stageDefinition(STAGE);
@@ -28,11 +28,6 @@ const T = {
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
 };
 
-const named = (c: Capture, type: string, name: string): ResourceRecord => {
-  const found = ofType(c, type).filter((r) => r.name === name);
-  assert.equal(found.length, 1, `one ${type} named ${name}`);
-  return found[0];
-};
 const ids = {
   web: (c: Capture) => one(c, T.lt, "-web-lt").inputs.vpcSecurityGroupIds[0] as string,
   ilb: (c: Capture) => one(c, T.alb, "-ilb").inputs.securityGroups[0] as string,

@@ -3,6 +3,7 @@
  * codes (0 ok, 2 bad config, 1 anything else) and printing without stack traces, then exiting
  * explicitly because the Pulumi runtime can keep handles open.
  */
+import { parseArgs, ParseArgsConfig } from "node:util";
 import { ConfigError, formatProblem } from "../components/config";
 import { UsageError } from "./stackConfig";
 
@@ -10,6 +11,21 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   code: number;
+}
+
+/** `util.parseArgs`, strict, with its errors turned into usage errors (exit 1 with the usage text). */
+export function parseCliArgs<O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** A flag's value as a whole number (a stage), or a usage error naming the flag. */
+export function wholeNumber(flag: string, raw: string): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${flag} takes a whole number, got "${raw}"`);
+  return Number(raw);
 }
 
 /** By name as well as by class: ts-node may load the module twice under different paths. */

@@ -9,8 +9,7 @@
  * to stage N". Exit codes: 0 ok (also when the diff puts stateful resources at risk: it is a
  * report), 2 bad config, 1 anything else.
  */
-import { parseArgs } from "node:util";
-import { cliFailure, CliResult, runMain } from "./cli";
+import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
 import { isStageNumber, stageDefinition } from "../components/stages";
 import { Capture, captureProgram } from "./capture";
 import { comparePlans, loadReplaceTriggers } from "./compare";
@@ -33,39 +32,24 @@ export interface PlanArgs {
   help: boolean;
 }
 
-function stageNumber(flag: string, raw: string): number {
-  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${flag} takes a whole number, got "${raw}"`);
-  return Number(raw);
-}
-
 /** Parses the CLI arguments; throws `UsageError` on anything it does not understand. */
 export function parsePlanArgs(argv: string[]): PlanArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string", default: "dev" },
-        stage: { type: "string" },
-        set: { type: "string", multiple: true, default: [] },
-        json: { type: "boolean", default: false },
-        mermaid: { type: "boolean", default: false },
-        compare: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCliArgs(argv, {
+    stack: { type: "string", default: "dev" },
+    stage: { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
+    json: { type: "boolean", default: false },
+    mermaid: { type: "boolean", default: false },
+    compare: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
   const v = parsed.values;
   if (v.json && v.mermaid) throw new UsageError("--json and --mermaid are exclusive");
   if (v.mermaid && v.compare !== undefined) throw new UsageError("--compare prints a diff (text or --json), not a diagram");
   return {
-    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : stageNumber("--stage", v.stage), set: v.set ?? [] },
+    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage), set: v.set ?? [] },
     format: v.json ? "json" : v.mermaid ? "mermaid" : "tree",
-    compare: v.compare === undefined ? undefined : stageNumber("--compare", v.compare),
+    compare: v.compare === undefined ? undefined : wholeNumber("--compare", v.compare),
     help: v.help ?? false,
   };
 }

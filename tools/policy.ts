@@ -10,15 +10,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
-import { cliFailure, CliResult, runMain } from "./cli";
+import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
 import type { PolicyResource } from "@pulumi/policy";
 import { stageMarker } from "../policies/ha";
 import { policies } from "../policies/rules";
 import { stackStage } from "../policies/support";
 import { Capture, captureProgram } from "./capture";
 import { loadPackConfig, PackConfig, PolicyConfigError, PolicyRun, runPolicies } from "./policyRunner";
-import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
+import { loadStackConfig, StackSelection } from "./stackConfig";
 
 export const USAGE = `usage: npm run policy -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--config FILE]
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
@@ -34,28 +33,21 @@ export interface PolicyArgs {
 }
 
 export function parsePolicyArgs(argv: string[]): PolicyArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string", default: "dev" },
-        stage: { type: "string" },
-        set: { type: "string", multiple: true, default: [] },
-        config: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCliArgs(argv, {
+    stack: { type: "string", default: "dev" },
+    stage: { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
+    config: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
   const v = parsed.values;
-  if (v.stage !== undefined && !/^-?\d+$/.test(v.stage.trim())) throw new UsageError(`--stage takes a whole number, got "${v.stage}"`);
   return {
     // Same shape as the plan tool's selections (no empty `set`), so test caches are shared.
-    selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : Number(v.stage), set: v.set?.length ? v.set : undefined },
+    selection: {
+      stack: v.stack!,
+      stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage),
+      set: v.set?.length ? v.set : undefined,
+    },
     configFile: v.config,
     help: v.help ?? false,
   };

@@ -14,13 +14,12 @@
  * exits 1. Stage-specific steps are chosen from the stage table's capabilities, never from stage
  * numbers. Exit codes: 0 ok, 1 stateful risk, usage error or any other error, 2 bad config.
  */
-import { parseArgs } from "node:util";
 import { ConfigError, STAGE_ALLOWED } from "../components/config";
 import { parameterPath } from "../components/region";
 import { firstStageWith, isStageNumber, StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
 import { HEALTH_CHECK_PATH } from "../components/webTier";
 import { Capture, captureProgram, CaptureOptions, ResourceRecord } from "./capture";
-import { cliFailure, CliResult, runMain } from "./cli";
+import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
 import { comparePlans, isStateful, loadReplaceTriggers, PlanDiff } from "./compare";
 import { renderDiff } from "./render";
 import { loadStackConfig, UsageError } from "./stackConfig";
@@ -84,33 +83,22 @@ interface Args {
   help: boolean;
 }
 
-function wholeNumber(flag: string, raw: string): number {
-  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`${flag} takes a stage number, got "${raw}"`);
-  return Number(raw);
-}
-
 export function parseRunbookArgs(argv: string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        stack: { type: "string" },
-        from: { type: "string" },
-        to: { type: "string" },
-        region: { type: "string" },
-        stage: { type: "string" },
-        set: { type: "string", multiple: true, default: [] },
-        rehearse: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCliArgs(
+    argv,
+    {
+      stack: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      region: { type: "string" },
+      stage: { type: "string" },
+      set: { type: "string", multiple: true, default: [] },
+      rehearse: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    true,
+  );
   const v = parsed.values;
   if (v.help) return { operation: "promote", set: [], rehearse: false, json: false, help: true };
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one operation (${OPERATIONS.join(", ")})`);
