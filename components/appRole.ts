@@ -12,6 +12,23 @@ export interface AppRoleArgs {
  * and grows by intent: `grantParameterRead`, `grantSecretRead`, `grantTableReadWrite`, each
  * scoped to the exact resources a stage creates.
  */
+/** The SSM agent's own calls: registration, Session Manager channels and Run Command messages. */
+export const SSM_AGENT_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssm:ListInstanceAssociations",
+  "ssm:UpdateInstanceAssociationStatus",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+];
+
 export class AppRole extends pulumi.ComponentResource {
   readonly roleName: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
@@ -34,11 +51,23 @@ export class AppRole extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.iam.RolePolicyAttachment(
-      `${args.prefix}-app-ssm`,
+    // What the SSM agent needs for Session Manager and Run Command (the runbooks use both), and
+    // no more: AmazonSSMManagedInstanceCore would also let the host read every SSM parameter.
+    new aws.iam.RolePolicy(
+      `${args.prefix}-app-ssm-agent`,
       {
         role: this.role.name,
-        policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: SSM_AGENT_ACTIONS,
+              // These APIs act on the calling instance itself; they take no resource ARN.
+              Resource: "*",
+            },
+          ],
+        }),
       },
       { parent: this },
     );

@@ -85,6 +85,25 @@ describe("hardening", () => {
     assert.equal(validations.length, 1);
   });
 
+  it("lets hosts read only their own SSM parameters: no broad managed policy for the SSM agent", async () => {
+    const c = await plan({ stack: "dev", stage: 5 });
+    const managed = ofType(c, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+    assert.ok(!managed.some((arn: string) => arn.endsWith("/AmazonSSMManagedInstanceCore")));
+    const statements = ofType(c, "aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.name.includes("-app-"))
+      .flatMap((p) => JSON.parse(p.inputs.policy).Statement as { Action: string | string[]; Resource: unknown }[]);
+    const reads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("ssm:GetParameter")));
+    assert.ok(reads.length > 0);
+    for (const r of reads)
+      for (const arn of [r.Resource].flat() as string[]) assert.match(arn, /:parameter\/aws-scaling-journey\/dev\/app/);
+    const agent = statements.find((s) => [s.Action].flat().includes("ssmmessages:OpenDataChannel"));
+    assert.ok(agent, "Session Manager still works");
+    assert.ok(
+      [agent.Action].flat().every((a) => !a.endsWith("*")),
+      "no wildcard actions",
+    );
+  });
+
   it("starts the app before the optional boot steps, and fetches its config as root", () => {
     const script = renderUserData({
       region: "us-east-1",
