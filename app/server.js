@@ -57,4 +57,4 @@ const server = http.createServer(async (req, res) => {
   res.end(JSON.stringify({ role: ROLE, stage: config.stage, region: config.region, path: url.pathname }));
 });
 
-server.listen(PORT, () => console.log(`scaling-app (${ROLE}) listening on ${PORT}`));
+server.listen(PORT, () => console.log(`scaling-app (${ROLE}) listening on ${server.address().port}`));

@@ -1,0 +1,75 @@
+/** The app cloud-init installs, run for real on loopback: the endpoints the load balancer and ops use. */
+import { strict as assert } from "node:assert";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { HEALTH_CHECK_PATH } from "../components/webTier";
+
+const SERVER = path.resolve(__dirname, "..", "app", "server.js");
+
+async function start(config: unknown): Promise<{ url: string; child: ChildProcess }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scaling-app-"));
+  const configFile = path.join(dir, "config.json");
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PORT: "0", APP_ROLE: "web", CONFIG_FILE: configFile },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      const m = /listening on (\d+)/.exec(chunk.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+describe("the web app (app/server.js)", () => {
+  const children: ChildProcess[] = [];
+  const servers: net.Server[] = [];
+  after(() => {
+    children.forEach((c) => c.kill());
+    servers.forEach((s) => s.close());
+  });
+
+  it("answers the load balancer's health path without touching its dependencies", async () => {
+    const { url, child } = await start({ stage: 4, region: "us-east-1", database: { writer: "10.255.255.1", port: 5432 } });
+    children.push(child);
+    const res = await fetch(`${url}${HEALTH_CHECK_PATH}`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.text()).trim(), "ok");
+    const service = await fetch(`${url}/orders${HEALTH_CHECK_PATH}`);
+    assert.equal(service.status, 200, "a service's health path under its prefix");
+  });
+
+  it("reports readiness from the database it is configured with", async () => {
+    const db = net.createServer((socket) => socket.end());
+    servers.push(db);
+    await new Promise<void>((resolve) => db.listen(0, "127.0.0.1", resolve));
+    const port = (db.address() as net.AddressInfo).port;
+    const up = await start({ stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port } });
+    children.push(up.child);
+    const ready = await fetch(`${up.url}/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { database: true });
+
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const down = await start({ stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port: deadPort } });
+    children.push(down.child);
+    assert.equal((await fetch(`${down.url}/ready`)).status, 503);
+  });
+
+  it("serves the stage and region from its config", async () => {
+    const { url, child } = await start({ stage: 5, region: "eu-west-1" });
+    children.push(child);
+    const body = (await (await fetch(`${url}/`)).json()) as { stage: number; region: string };
+    assert.equal(body.stage, 5);
+    assert.equal(body.region, "eu-west-1");
+  });
+});
