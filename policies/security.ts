@@ -3,6 +3,7 @@
  * Resource policies look at one resource's inputs; rules that need the stage, the production flag
  * or another resource (a bucket's public access block) are stack policies.
  */
+import { STATEFUL_TYPES } from "../components/stateful";
 import type {
   PolicyResource,
   ReportViolation,
@@ -408,19 +409,8 @@ export const finalSnapshot: StackValidationPolicy = dataPolicy(
   },
 );
 
-/** Stateful types of SPEC invariant 1. */
-export const STATEFUL_TYPES: readonly string[] = [
-  T.cluster,
-  T.clusterInstance,
-  T.dbInstance,
-  T.globalCluster,
-  T.table,
-  ...T.bucket,
-  T.volume,
-  T.zone,
-  T.kmsKey,
-  T.secret,
-];
+/** Stateful types of SPEC invariant 1: the same list the promotion diff reads. */
+export { STATEFUL_TYPES };
 
 export const statefulProtect: StackValidationPolicy = dataPolicy(
   "stateful-protect-retain",

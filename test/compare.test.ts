@@ -45,6 +45,34 @@ describe("comparePlans on hand-built plans", () => {
     for (const type of STATEFUL_TYPES.filter((t) => t !== "aws:s3/bucketV2:BucketV2")) assert.ok(triggers[type], type);
   });
 
+  it("puts a replaced or removed resource of every SPEC stateful type at risk: databases, tables, buckets, volumes, zones, keys, secrets", () => {
+    // SPEC invariant 1 names these kinds; each must be guarded by the diff, whatever its type token.
+    const spec = [
+      "rds/cluster",
+      "rds/clusterInstance",
+      "dynamodb/table",
+      "s3/bucket",
+      "ebs/volume",
+      "route53/zone",
+      "kms/key",
+      "secretsmanager/secret",
+    ];
+    for (const kind of spec)
+      assert.ok(
+        STATEFUL_TYPES.some((t) => t.startsWith(`aws:${kind}:`)),
+        `${kind} is stateful`,
+      );
+    for (const type of STATEFUL_TYPES.filter((t) => triggers[t]?.forceNew.length)) {
+      const key = forceNewInput(type);
+      const d = comparePlans(
+        capture(resource(type, "replaced", { [key]: "a" }), resource(type, "removed", {})),
+        capture(resource(type, "replaced", { [key]: "b" })),
+        triggers,
+      );
+      assert.deepEqual(d.statefulAtRisk.map((r) => `${r.name}:${r.change}`).sort(), ["removed:removed", "replaced:replaced"], type);
+    }
+  });
+
   it("classifies a forceNew input change as replaced, another change as updated, equal inputs (any key order) as unchanged", () => {
     const key = forceNewInput(VOLUME);
     assert.ok(key, "the trigger file lists forceNew inputs for EBS volumes");

@@ -21,22 +21,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Capture, ResourceRecord } from "./capture";
 
-/** SPEC invariant 1: the types whose removal or replacement loses data. */
-export const STATEFUL_TYPES: readonly string[] = [
-  "aws:rds/cluster:Cluster",
-  "aws:rds/clusterInstance:ClusterInstance",
-  "aws:rds/instance:Instance",
-  "aws:rds/globalCluster:GlobalCluster",
-  "aws:dynamodb/table:Table",
-  "aws:s3/bucket:Bucket",
-  "aws:s3/bucketV2:BucketV2",
-  "aws:ebs/volume:Volume",
-  "aws:route53/zone:Zone",
-  "aws:kms/key:Key",
-  "aws:secretsmanager/secret:Secret",
-];
+import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
-export const isStateful = (type: string): boolean => STATEFUL_TYPES.includes(type);
+export { isStateful, STATEFUL_TYPES };
 
 /** One type's entry in `data/replace-triggers.json` (only the fields the diff reads). */
 export interface TypeTriggers {
