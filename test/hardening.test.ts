@@ -42,7 +42,9 @@ describe("hardening", () => {
 
   it("lets the app decrypt its database secret, only through Secrets Manager", async () => {
     const c = await plan({ stack: "prod" });
-    for (const policy of ofType(c, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.endsWith("app-read-db-secret"))) {
+    const grants = ofType(c, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.endsWith("app-read-db-secret"));
+    assert.equal(grants.length, (c.outputs.regions as string[]).length, "one grant per region's app role");
+    for (const policy of grants) {
       const statements = JSON.parse(policy.inputs.policy).Statement;
       const kms = statements.find((s: { Action: string }) => s.Action === "kms:Decrypt");
       assert.ok(kms, `${policy.name} grants kms:Decrypt`);

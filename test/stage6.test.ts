@@ -49,6 +49,14 @@ describe("stage 6 (half a million users): three AZs, DynamoDB sessions, microser
     assert.equal(routes.length, def.defaults.azs);
     const used = routes.map((r) => nats.find((n) => r.dependencies.includes(n.urn))?.urn);
     assert.equal(new Set(used).size, def.defaults.azs);
+    // Same AZ: the app subnet i's default route goes to the NAT gateway in public subnet i.
+    const subnets = ofType(c, "aws:ec2/subnet:Subnet");
+    for (const route of routes) {
+      const i = /-app-(\d+)-default-v4$/.exec(route.name)![1];
+      const nat = nats.find((n) => route.dependencies.includes(n.urn))!;
+      const natSubnet = subnets.find((s) => nat.dependencies.includes(s.urn))!;
+      assert.equal(natSubnet.name, route.name.replace(/-app-\d+-default-v4$/, `-public-${i}`), `${route.name} stays in its AZ`);
+    }
     assert.equal(one(c, T.alb, "-alb").inputs.subnets.length, def.defaults.azs);
     const asg = one(c, T.asg, "-web-asg");
     assert.equal(asg.inputs.vpcZoneIdentifiers.length, def.defaults.azs);

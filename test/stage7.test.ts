@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import { shardFor } from "../components/shardMap";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
 import { ResourceRecord } from "../tools/capture";
 import { loadStackConfig } from "../tools/stackConfig";
@@ -139,6 +138,7 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
       const region = record.inputs.setIdentifier;
       assert.ok(REGIONS.includes(region));
       assert.deepEqual(record.inputs.latencyRoutingPolicies, [{ region }]);
+      assert.equal(record.inputs.aliases[0].evaluateTargetHealth, true, "an unhealthy ALB drops out too");
       const check = checks.find((h) => record.dependencies.includes(h.urn));
       assert.ok(check, `${record.name} is health-checked`);
       const alb = ofType(c, "aws:lb/loadBalancer:LoadBalancer").find((l) => record.dependencies.includes(l.urn))!;
@@ -164,8 +164,6 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
         map.domains[DOMAINS[0].name].map((e) => e.writer),
       );
     }
-    // The rule the app applies agrees with the published one for a sample key.
-    assert.ok(shardFor("user-1", DOMAINS[0].shards) < DOMAINS[0].shards);
   });
 
   it("binds every resource to the region it is meant for", async () => {
@@ -186,7 +184,9 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
   it("keeps one-of-a-kind resources in the home region when a failover reorders the regions", async () => {
     const failover = await plan({ stack: "prod", set: [`regions=${JSON.stringify([...REGIONS].reverse())}`] });
     for (const type of [T.global, T.secret, T.table, "aws:cloudfront/distribution:Distribution"]) {
-      for (const r of ofType(failover, type)) assert.equal(r.region, HOME, `${r.name} stays home`);
+      const found = ofType(failover, type);
+      assert.ok(found.length > 0, `${type} exists`);
+      for (const r of found) assert.equal(r.region, HOME, `${r.name} stays home`);
     }
   });
 });

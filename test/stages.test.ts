@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { firstStageWith, STAGE_NUMBERS, STAGES, stageDefinition } from "../components/stages";
+import { firstStageWith, STAGE_NUMBERS, StageCapabilities, STAGES, stageDefinition } from "../components/stages";
 
 describe("stage table", () => {
   it("has one row per stage 1..7, in order", () => {
@@ -9,34 +9,51 @@ describe("stage table", () => {
     );
   });
 
-  it("switches each capability on at the stage SPEC.md gives it", () => {
-    assert.equal(
-      firstStageWith((c) => c.staticSite && c.lambdaBackend),
-      1,
+  // SPEC.md's stage table, capability by capability: [first stage on, first stage off again].
+  const SPEC_SPANS: Record<string, [number, number?]> = {
+    staticSite: [1, 2],
+    lambdaBackend: [1, 2],
+    network: [2],
+    singleHost: [2, 4],
+    hostDatabase: [2, 3],
+    aurora: [3],
+    loadBalancedWebTier: [4],
+    cache: [5],
+    cdn: [5],
+    alarmScaling: [5],
+    operationalAlarms: [5],
+    cloudwatchAgent: [5],
+    services: [6],
+    dashboard: [6],
+    federation: [7],
+    multiRegion: [7],
+  };
+
+  it("switches each boolean capability on, and off, exactly at the stages SPEC.md gives it", () => {
+    const booleanKeys = Object.keys(STAGES[0].capabilities).filter(
+      (k) => typeof STAGES[0].capabilities[k as keyof StageCapabilities] === "boolean",
     );
-    assert.equal(
-      firstStageWith((c) => c.network && c.singleHost && c.hostDatabase),
-      2,
+    assert.deepEqual(booleanKeys.sort(), Object.keys(SPEC_SPANS).sort(), "every capability has a span");
+    for (const [key, [on, off = 8]] of Object.entries(SPEC_SPANS)) {
+      for (const s of STAGES) {
+        const expected = s.stage >= on && s.stage < off;
+        assert.equal(s.capabilities[key as keyof StageCapabilities], expected, `${key} at stage ${s.stage}`);
+      }
+    }
+  });
+
+  it("moves sessions off the host at 5 and into DynamoDB at 6; NAT from one gateway at 4 to one per AZ at 6", () => {
+    assert.deepEqual(
+      STAGES.map((s) => s.capabilities.sessions),
+      ["host", "host", "host", "host", "redis", "dynamodb", "dynamodb"],
+    );
+    assert.deepEqual(
+      STAGES.map((s) => s.capabilities.nat),
+      ["none", "none", "none", "single", "single", "perAz", "perAz"],
     );
     assert.equal(
       firstStageWith((c) => c.aurora),
       3,
-    );
-    assert.equal(
-      firstStageWith((c) => c.loadBalancedWebTier),
-      4,
-    );
-    assert.equal(
-      firstStageWith((c) => c.cache && c.cdn && c.alarmScaling && c.cloudwatchAgent),
-      5,
-    );
-    assert.equal(
-      firstStageWith((c) => c.sessions === "dynamodb" && c.services && c.nat === "perAz" && c.dashboard),
-      6,
-    );
-    assert.equal(
-      firstStageWith((c) => c.federation && c.multiRegion),
-      7,
     );
   });
 
