@@ -8,6 +8,7 @@ export const CACHE_ENGINE_VERSION = "7.1";
 export const CACHE_PORT = 6379;
 export const CACHE_NODE_TYPE = "cache.t4g.medium";
 /** A primary and one replica in another AZ: the least that fails over automatically. */
+/** AWS: automatic failover needs a replica besides the primary (a floor of the service, not a stage rule). */
 export const MIN_CACHE_NODES = 2;
 
 export interface CacheArgs {

@@ -83,8 +83,14 @@ export interface PlatformPlan {
 
 export const DEFAULT_CIDR = "10.0.0.0/16";
 export const DEFAULT_DOMAINS = [{ name: "app", shards: 1 }];
-/** Used when `services` is not set and the stage has microservices: one example API service. */
-export const DEFAULT_SERVICES: ServicePlan[] = [{ name: "api", port: 8080, path: "/api", minSize: 3, maxSize: 9 }];
+/**
+ * Used when `services` is not set and the stage has microservices: one example API service, as
+ * large as the stage's HA floor asks of every fleet.
+ */
+export function defaultServices(stage: StageDefinition): ServicePlan[] {
+  const minSize = stage.minimums.webInstances;
+  return [{ name: "api", port: 8080, path: "/api", minSize, maxSize: 3 * minSize }];
+}
 
 /**
  * EC2 families with a `g` among the attribute letters after the generation digit are Graviton
@@ -137,7 +143,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
   const warnings: string[] = [];
   if (caps.multiRegion && /^db\.t/.test(config.database?.instanceClass ?? defaults.database.instanceClass)) {
     warnings.push(
-      `database.instanceClass ${config.database?.instanceClass} is burstable; Aurora Global Database (this stage) needs a memory-optimised class such as db.r6g.large.`,
+      `database.instanceClass ${config.database?.instanceClass} is burstable; Aurora Global Database (this stage) needs a memory-optimised class such as ${defaults.database.instanceClass}.`,
     );
   }
   if (hostVolumeRetired && caps.hostDatabase) {
@@ -174,7 +180,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
       domains,
       clusters: caps.aurora ? clusterPlans(domains, caps.federation) : [],
     },
-    services: caps.services ? (config.services ?? DEFAULT_SERVICES) : [],
+    services: caps.services ? (config.services ?? defaultServices(stage)) : [],
     serviceTargetCpu: defaults.serviceTargetCpu,
     nosqlTables: caps.federation ? (config.nosqlTables ?? []) : [],
     warnings,

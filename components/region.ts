@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppRole } from "./appRole";
-import { Cache, MIN_CACHE_NODES } from "./cache";
+import { Cache } from "./cache";
 import { Cdn } from "./cdn";
 import { ClusterEndpoints, DatabaseTier, GlobalMembership } from "./database";
 import { DnsZone } from "./dns";
@@ -156,7 +156,7 @@ export class RegionStack extends pulumi.ComponentResource {
             vpcId: network.vpcId,
             dataSubnetIds: network.dataSubnetIds,
             // One node per web AZ, so a lost AZ still leaves a replica to promote.
-            nodes: Math.max(MIN_CACHE_NODES, Math.min(plan.network.azs, network.dataSubnetIds.length)),
+            nodes: Math.max(plan.stage.minimums.cacheNodes, Math.min(plan.network.azs, network.dataSubnetIds.length)),
             // The services get the same cache config and IAM grant as the web tier.
             clients: [
               { name: "web", securityGroupId: network.webSecurityGroupId },

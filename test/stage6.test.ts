@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { DEFAULT_SERVICES, ServicePlan } from "../components/plan";
+import { defaultServices, ServicePlan } from "../components/plan";
 import { SESSION_HASH_KEY, SESSION_TTL_ATTRIBUTE } from "../components/sessions";
 import { stageDefinition } from "../components/stages";
 import { HEALTH_CHECK_PATH, WEB_PORT } from "../components/webTier";
@@ -107,7 +107,7 @@ describe("stage 6 (half a million users): three AZs, DynamoDB sessions, microser
   });
 
   it("gives every service its own launch template, ASG, target group, route and target-tracking policy", () => {
-    const services: ServicePlan[] = DEFAULT_SERVICES;
+    const services: ServicePlan[] = defaultServices(def);
     const listener = one(c, T.listener, "-ilb-http");
     for (const s of services) {
       const n = `us-east-1-svc-${s.name}`;
@@ -145,7 +145,7 @@ describe("stage 6 (half a million users): three AZs, DynamoDB sessions, microser
     assert.equal(toIlb[0].inputs.referencedSecurityGroupId, web);
     assert.equal(toIlb[0].inputs.fromPort, WEB_PORT);
     const toSvc = into(svc);
-    assert.deepEqual(toSvc.map((r) => r.inputs.fromPort).sort(), [...new Set(DEFAULT_SERVICES.map((s) => s.port))].sort());
+    assert.deepEqual(toSvc.map((r) => r.inputs.fromPort).sort(), [...new Set(defaultServices(def).map((s) => s.port))].sort());
     assert.ok(toSvc.every((r) => r.inputs.referencedSecurityGroupId === ilb && r.inputs.fromPort === r.inputs.toPort));
     const fromIlb = ofType(c, T.egress).filter((r) => r.inputs.securityGroupId === ilb);
     assert.ok(fromIlb.length > 0 && fromIlb.every((r) => r.inputs.referencedSecurityGroupId === svc));

@@ -16,7 +16,7 @@
  */
 import { ConfigError, STAGE_ALLOWED } from "../components/config";
 import { parameterPath } from "../components/region";
-import { firstStageWith, isStageNumber, StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
+import { firstStageWith, isStageNumber, STAGE_NUMBERS, StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
 import { HEALTH_CHECK_PATH } from "../components/webTier";
 import { Capture, captureProgram, CaptureOptions, ResourceRecord } from "./capture";
 import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
@@ -319,7 +319,7 @@ async function promote(args: Args): Promise<Built> {
     ["--to", to],
     ["--from", from],
   ] as const) {
-    if (!isStageNumber(n)) throw new UsageError(`${flag} ${n} is not a stage of the table (1-7)`);
+    if (!isStageNumber(n)) throw new UsageError(`${flag} ${n} is not a stage of the table (${STAGE_NUMBERS.join(", ")})`);
   }
   if (from === to) throw new UsageError(`--from and --to are both stage ${to}: nothing to promote`);
   const fromStage = stageDefinition(from as StageNumber);
@@ -354,7 +354,11 @@ async function promote(args: Args): Promise<Built> {
     const burstable = typeof instanceClass === "string" && /^db\.t/.test(instanceClass);
     steps.add(
       "Aurora Global Database needs a memory-optimised instance class (no db.t* classes)",
-      burstable ? [`pulumi config set --stack ${stack} --path database.instanceClass db.r6g.large`] : [],
+      burstable
+        ? [
+            `pulumi config set --stack ${stack} --path database.instanceClass ${stageDefinition(firstStageWith((c) => c.multiRegion)!).defaults.database.instanceClass}`,
+          ]
+        : [],
       [
         burstable
           ? `The target plan uses ${instanceClass}: change it before promoting.`
@@ -604,7 +608,7 @@ async function devToProd(args: Args): Promise<Built> {
   const fromFile = loadStackConfig({ stack: fromStack, set: args.set });
   const toFile = loadStackConfig({ stack: toStack, set: args.set });
   const stage = args.stage ?? configuredStage(toFile);
-  if (!isStageNumber(stage)) throw new UsageError(`--stage ${stage} is not a stage of the table (1-7)`);
+  if (!isStageNumber(stage)) throw new UsageError(`--stage ${stage} is not a stage of the table (${STAGE_NUMBERS.join(", ")})`);
   const configDiff = diffConfig(fromFile, toFile);
   const before = asStack(await capture(loadStackConfig({ stack: fromStack, stage, set: args.set })), toStack);
   const after = await capture(loadStackConfig({ stack: toStack, stage, set: args.set }));
