@@ -9,6 +9,7 @@ import {
   dependenciesOf,
   dependentsOf,
   findStageMarkers,
+  isOf,
   ofType,
   peek,
   regionOf,
@@ -93,9 +94,75 @@ function asgAzs(asg: PolicyResource): Set<string> | undefined {
   return subnets.length > 0 && azs.length === subnets.length ? new Set(azs) : undefined;
 }
 
+// ------------------------------------------------------------------------------------------------
+// Web tier: the target groups an ASG registers its instances in, and the load balancers that send
+// those target groups traffic (their health checks are what ELB health checks act on).
+
+/** A target group an ASG is in: by ARN (targetGroupArns, an attachment) and/or as a resource. */
+interface Target {
+  label: string;
+  arn?: string;
+  tg?: PolicyResource;
+}
+
+/**
+ * The target groups of `asg`: its targetGroupArns (or, while those are unknown during preview,
+ * the target groups it depends on) plus those of aws.autoscaling.Attachment resources.
+ */
+function asgTargets(resources: PolicyResource[], asg: PolicyResource): Target[] {
+  const arns = peek(() => asArray(asg.props.targetGroupArns).map((a) => String(a)));
+  const own: Target[] =
+    arns !== undefined
+      ? arns.map((arn) => ({ label: arn, arn }))
+      : dependenciesOf(asg, T.targetGroup).map((tg) => ({ label: tg.name, tg }));
+  const attached: Target[] = dependentsOf(resources, asg, T.asgAttachment).flatMap((a) => {
+    const arn = peek(() => a.props.lbTargetGroupArn);
+    const tg = dependenciesOf(a, T.targetGroup)[0];
+    if (typeof arn !== "string" && !tg) return [];
+    return [{ label: typeof arn === "string" ? arn : tg.name, arn: typeof arn === "string" ? arn : undefined, tg }];
+  });
+  return [...own, ...attached];
+}
+
+/** Target-group ARNs a listener's default actions or a listener rule's actions forward to; undefined while unknown. */
+function forwardedArns(r: PolicyResource): string[] | undefined {
+  return peek(() =>
+    asArray(isOf(r.type, T.listener) ? r.props.defaultActions : r.props.actions)
+      .flatMap((a: any) => [a?.targetGroupArn, ...asArray(a?.forward?.targetGroups).map((g: any) => g?.arn)])
+      .filter((arn): arn is string => typeof arn === "string"),
+  );
+}
+
+/** The load balancer of a listener, or of a listener rule's listener. */
+function lbOf(r: PolicyResource): PolicyResource | undefined {
+  const listener = isOf(r.type, T.listener) ? r : dependenciesOf(r, T.listener)[0];
+  return listener ? dependenciesOf(listener, T.lb)[0] : undefined;
+}
+
+/** The load balancers whose listeners or listener rules forward to `t`; undefined when an unknown action leaves it open. */
+function lbsServing(resources: PolicyResource[], t: Target): PolicyResource[] | undefined {
+  const found: PolicyResource[] = [];
+  let unknown = false;
+  for (const r of ofType(resources, [...T.listener, ...T.listenerRule])) {
+    const arns = forwardedArns(r);
+    const byArn = t.arn !== undefined && arns !== undefined && arns.includes(t.arn);
+    const byDependency = t.tg !== undefined && r.dependencies.some((d) => d.urn === t.tg!.urn);
+    if (!byArn && !byDependency && t.arn !== undefined && arns === undefined) unknown = true;
+    const lb = byArn || byDependency ? lbOf(r) : undefined;
+    if (lb) found.push(lb);
+  }
+  return found.length === 0 && unknown ? undefined : found;
+}
+
+const internetFacing = (lb: PolicyResource) => peek(() => lb.props.internal) !== true;
+
+/** Whether `asg` is the web tier: one of its target groups is served by an internet-facing load balancer. */
+const isWebAsg = (resources: PolicyResource[], asg: PolicyResource): boolean =>
+  asgTargets(resources, asg).some((t) => (lbsServing(resources, t) ?? []).some(internetFacing));
+
 export const asgMultiAz: StackValidationPolicy = stagePolicy(
   "asg-multi-az-elb-health",
-  "From the stage with a load-balanced web tier, every Auto Scaling group must span the stage's minimum of AZs (minimums.azs: one subnet per AZ in vpcZoneIdentifiers), use ELB health checks (healthCheckType \"ELB\") so that instances failing the load balancer's check are replaced, and keep at least minimums.webInstances instances (minSize). Fix: raise `network.azs` and `compute.minSize` (or the service's minSize), and set healthCheckType to ELB.",
+  "From the stage with a load-balanced web tier, every Auto Scaling group must span the stage's minimum of AZs (minimums.azs: one subnet per AZ in vpcZoneIdentifiers), use ELB health checks (healthCheckType \"ELB\") so that instances failing the load balancer's check are replaced, be in a target group (targetGroupArns or an aws.autoscaling.Attachment) that a load balancer's listener or listener rule forwards to, and keep at least minimums.webInstances instances (minSize). Fix: raise `network.azs` and `compute.minSize` (or the service's minSize), set healthCheckType to ELB and register the ASG in the listener's target group.",
   (resources, s, report) => {
     if (!s.definition.capabilities.loadBalancedWebTier) return;
     const { azs, webInstances } = s.definition.minimums;
@@ -111,6 +178,19 @@ export const asgMultiAz: StackValidationPolicy = stagePolicy(
       const unknownHc = "healthCheckType" in asg.props && hc === undefined;
       if (!unknownHc && hc !== "ELB")
         report(`${asg.name} uses ${hc ?? "EC2 (default)"} health checks; set healthCheckType to "ELB"`, asg.urn);
+      if (hc === "ELB") {
+        const targets = asgTargets(resources, asg);
+        if (targets.length === 0)
+          report(
+            `${asg.name} uses ELB health checks but is in no target group (targetGroupArns is empty, no aws.autoscaling.Attachment): no load balancer checks or serves its instances`,
+            asg.urn,
+          );
+        for (const t of targets) {
+          const lbs = lbsServing(resources, t);
+          if (lbs !== undefined && lbs.length === 0)
+            report(`target group ${t.label} of ${asg.name} is used by no listener or listener rule of a load balancer`, asg.urn);
+        }
+      }
       const min = peek(() => asg.props.minSize);
       if (typeof min === "number" && min < webInstances)
         report(`${asg.name} has minSize ${min}; ${label(s)} needs at least ${webInstances}`, asg.urn);
@@ -175,9 +255,32 @@ function firesPolicy(alarm: PolicyResource, p: PolicyResource): boolean {
   return alarm.dependencies.some((d) => d.urn === p.urn) && (actions === undefined || actions.length > 0);
 }
 
+type Direction = "out" | "in";
+
+/**
+ * Which way `p` scales when `alarm` fires it: the sign of its step (or simple) adjustments, else
+ * the alarm's comparison (GreaterThan… fires on high load: out; LessThan…: in).
+ */
+function directionsOf(p: PolicyResource, alarm: PolicyResource): Set<Direction> {
+  const found = new Set<Direction>();
+  const exact = peek(() => p.props.adjustmentType) === "ExactCapacity";
+  const adjustments = peek(() =>
+    [...asArray(p.props.stepAdjustments).map((a: any) => a?.scalingAdjustment), p.props.scalingAdjustment]
+      .map((n) => Number(n))
+      .filter((n) => Number.isFinite(n) && n !== 0),
+  );
+  if (!exact) for (const n of adjustments ?? []) found.add(n > 0 ? "out" : "in");
+  if (found.size === 0) {
+    const op = String(peek(() => alarm.props.comparisonOperator) ?? "");
+    if (op.startsWith("GreaterThan")) found.add("out");
+    else if (op.startsWith("LessThan")) found.add("in");
+  }
+  return found;
+}
+
 export const alarmScaling: StackValidationPolicy = stagePolicy(
   "asg-alarm-driven-scaling",
-  "From the stage that scales on alarms, every Auto Scaling group has scaling policies fired by CloudWatch alarms: step or simple policies listed in a MetricAlarm's alarmActions, or target tracking (whose alarms AWS creates). Fix: add CPU-high/CPU-low alarms whose alarmActions are the ASG's step-scaling policy ARNs.",
+  "From the stage that scales on alarms, every Auto Scaling group has scaling policies fired by CloudWatch alarms: step or simple policies listed in a MetricAlarm's alarmActions, or target tracking (whose alarms AWS creates). The web tier's ASG (the one in the internet-facing load balancer's target group) needs step or simple policies fired by alarms that both scale out (positive adjustment, or a GreaterThan… alarm such as CPU-high) and scale in (negative adjustment, or a LessThan… alarm such as CPU-low); so does any ASG scaled by step policies without target tracking. Fix: add CPU-high/CPU-low alarms whose alarmActions are the ASG's scale-out and scale-in step-scaling policy ARNs.",
   (resources, s, report) => {
     if (!s.definition.capabilities.alarmScaling) return;
     const alarms = ofType(resources, T.alarm);
@@ -187,33 +290,97 @@ export const alarmScaling: StackValidationPolicy = stagePolicy(
         (p) =>
           p.dependencies.some((d) => d.urn === asg.urn) || (asgName !== undefined && peek(() => p.props.autoscalingGroupName) === asgName),
       );
+      const web = isWebAsg(resources, asg);
       if (policies.length === 0) {
         report(`${asg.name} has no scaling policy`, asg.urn);
         continue;
       }
       let driven = 0;
+      let tracking = false;
+      let stepped = false;
+      const directions = new Set<Direction>();
       for (const p of policies) {
         const type = peek(() => p.props.policyType) ?? "SimpleScaling";
         if (type === "TargetTrackingScaling") {
           driven++;
+          tracking = true;
           continue;
         }
         if (type === "PredictiveScaling") continue;
-        const fired = alarms.some((a) => firesPolicy(a, p));
-        if (fired) driven++;
+        stepped = true;
+        const firing = alarms.filter((a) => firesPolicy(a, p));
+        if (firing.length > 0) driven++;
         else report(`scaling policy ${p.name} of ${asg.name} is not in any CloudWatch alarm's alarmActions`, p.urn);
+        for (const a of firing) directionsOf(p, a).forEach((d) => directions.add(d));
       }
       if (driven === 0) report(`no CloudWatch alarm fires a scaling policy of ${asg.name}`, asg.urn);
+      if (web || (stepped && !tracking)) {
+        const why = web
+          ? `${asg.name} is the web tier: ${label(s)} scales it with step policies fired by CPU-high and CPU-low alarms`
+          : asg.name;
+        if (!directions.has("out")) report(`${why}; no alarm-fired policy scales it out`, asg.urn);
+        if (!directions.has("in")) report(`${why}; no alarm-fired policy scales it in`, asg.urn);
+      }
     }
   },
 );
 
+/** A route of a route table to a NAT gateway: an aws.ec2.Route, or an inline `routes` entry of the table. */
+interface NatRoute {
+  nat: PolicyResource;
+  /** The resource that holds the route (the Route, or the table for an inline route). */
+  via: PolicyResource;
+  /** Whether it is the default route (0.0.0.0/0); undefined while unknown. */
+  isDefault: boolean | undefined;
+}
+
+/** The NAT routes of `table`; undefined when its inline routes are unknown (preview). */
+function natRoutesOf(resources: PolicyResource[], table: PolicyResource): NatRoute[] | undefined {
+  const found: NatRoute[] = [];
+  for (const route of dependentsOf(resources, table, T.route)) {
+    const nat = dependenciesOf(route, T.natGateway)[0];
+    if (!nat) continue;
+    const cidr = peek(() => route.props.destinationCidrBlock);
+    found.push({
+      nat,
+      via: route,
+      isDefault: cidr === undefined && "destinationCidrBlock" in route.props ? undefined : cidr === "0.0.0.0/0",
+    });
+  }
+  const inline = peek(() => asArray(table.props.routes).map((r: any) => ({ nat: r?.natGatewayId, cidr: r?.cidrBlock })));
+  if (inline === undefined) return undefined;
+  // An inline route names its NAT gateway by id; the table depends on that gateway. With several
+  // NAT routes in one table every gateway it depends on is taken as a target (the stricter reading).
+  const nats = dependenciesOf(table, T.natGateway);
+  for (const entry of inline.filter((e) => typeof e.nat === "string" && e.nat !== "")) {
+    for (const nat of nats) found.push({ nat, via: table, isDefault: entry.cidr === "0.0.0.0/0" });
+  }
+  return found;
+}
+
+/** Subnets that run the app: tagged scaling:tier=app, or where an Auto Scaling group puts instances. */
+function appSubnets(resources: PolicyResource[]): PolicyResource[] {
+  const tagged = ofType(resources, T.subnet).filter((sub) => peek(() => sub.props.tags?.["scaling:tier"]) === "app");
+  const used = ofType(resources, T.asg).flatMap((asg) => dependenciesOf(asg, T.subnet));
+  return [...new Map([...tagged, ...used].map((sub) => [sub.urn, sub])).values()];
+}
+
 export const natPerAz: StackValidationPolicy = stagePolicy(
   "nat-gateway-per-az",
-  "When the stage asks for one NAT gateway per AZ, each VPC has a NAT gateway in every AZ it uses (at least minimums.azs), and every private route to a NAT gateway goes to the one in the subnet's own AZ, so losing an AZ cuts no other AZ off. Fix: create a NAT gateway per public subnet and one route table per AZ.",
+  "When the stage has NAT gateways, every app subnet (tag scaling:tier=app, or an Auto Scaling group's subnet) has a default route (0.0.0.0/0) to a NAT gateway. When the stage asks for one NAT gateway per AZ, each VPC has a NAT gateway in every AZ it uses (at least minimums.azs), and every private route to a NAT gateway (an aws.ec2.Route or an inline route of a RouteTable) goes to the one in the subnet's own AZ, so losing an AZ cuts no other AZ off. Fix: create a NAT gateway per public subnet and one route table per AZ, with its default route to that AZ's gateway.",
   (resources, s, report) => {
-    if (s.definition.capabilities.nat !== "perAz") return;
+    const layout = s.definition.capabilities.nat;
+    if (layout === "none") return;
     const azOf = (subnet: PolicyResource | undefined) => (subnet ? peek(() => subnet.props.availabilityZone) : undefined);
+    const tablesOf = (subnet: PolicyResource) =>
+      dependentsOf(resources, subnet, T.routeTableAssociation).flatMap((a) => dependenciesOf(a, T.routeTable));
+    for (const subnet of appSubnets(resources)) {
+      const routes = tablesOf(subnet).map((table) => natRoutesOf(resources, table));
+      if (routes.some((r) => r === undefined)) continue;
+      if (!routes.flat().some((r) => r!.isDefault !== false))
+        report(`${subnet.name} runs the app but has no default route (0.0.0.0/0) to a NAT gateway`, subnet.urn);
+    }
+    if (layout !== "perAz") return;
     for (const vpc of ofType(resources, T.vpc)) {
       const nats = dependentsOf(resources, vpc, T.natGateway).concat(
         ofType(resources, T.natGateway).filter((n) =>
@@ -228,17 +395,16 @@ export const natPerAz: StackValidationPolicy = stagePolicy(
           vpc.urn,
         );
     }
-    for (const route of ofType(resources, T.route)) {
-      const nat = dependenciesOf(route, T.natGateway)[0];
-      if (!nat) continue;
-      const natAz = azOf(dependenciesOf(nat, T.subnet)[0]);
-      const table = route.dependencies.find((d) => d.type === "aws:ec2/routeTable:RouteTable");
-      if (!table || natAz === undefined) continue;
+    for (const table of ofType(resources, T.routeTable)) {
       const subnets = dependentsOf(resources, table, T.routeTableAssociation).flatMap((a) => dependenciesOf(a, T.subnet));
-      for (const subnet of subnets) {
-        const az = azOf(subnet);
-        if (az !== undefined && az !== natAz)
-          report(`${subnet.name} (${az}) reaches the internet through ${nat.name} in ${natAz}`, route.urn);
+      for (const { nat, via } of natRoutesOf(resources, table) ?? []) {
+        const natAz = azOf(dependenciesOf(nat, T.subnet)[0]);
+        if (natAz === undefined) continue;
+        for (const subnet of subnets) {
+          const az = azOf(subnet);
+          if (az !== undefined && az !== natAz)
+            report(`${subnet.name} (${az}) reaches the internet through ${nat.name} in ${natAz}`, via.urn);
+        }
       }
     }
   },
@@ -246,7 +412,7 @@ export const natPerAz: StackValidationPolicy = stagePolicy(
 
 export const multiRegion: StackValidationPolicy = stagePolicy(
   "multi-region-global-data",
-  "When the stage runs in several regions, the full regional stack (a VPC) is in at least minimums.regions regions, every Aurora cluster belongs to an Aurora Global Database, and every DynamoDB table is a global table (replicas in the other regions). Fix: list a second region in `regions`; the program joins clusters and tables to global ones.",
+  "When the stage runs in several regions, the full regional stack is in at least minimums.regions regions: every region with a VPC also has what the stage asks for there (an internet-facing load balancer and an Auto Scaling group with a load-balanced web tier, an ElastiCache replication group with a cache, an Aurora cluster with Aurora), every Aurora cluster belongs to an Aurora Global Database, and every DynamoDB table is a global table (replicas in the other regions). Fix: list a second region in `regions`; the program joins clusters and tables to global ones.",
   (resources, s, report) => {
     if (!s.definition.capabilities.multiRegion) return;
     const needed = s.definition.minimums.regions;
@@ -257,6 +423,21 @@ export const multiRegion: StackValidationPolicy = stagePolicy(
     );
     if (regions.size < needed)
       report(`the regional stack runs in ${regions.size} region(s) (${[...regions].join(", ")}); ${label(s)} needs ${needed}`, s.markerUrn);
+    // Every region with a VPC carries the regional stack the stage asks for, not just the first one.
+    const caps = s.definition.capabilities;
+    for (const region of regions) {
+      const here = (t: string | readonly string[]) => ofType(resources, t).filter((r) => regionOf(r) === region);
+      const missing: string[] = [];
+      if (caps.loadBalancedWebTier && !here(T.lb).some(internetFacing)) missing.push("internet-facing load balancer");
+      if (caps.loadBalancedWebTier && here(T.asg).length === 0) missing.push("Auto Scaling group");
+      if (caps.cache && here(T.cache).length === 0) missing.push("ElastiCache replication group");
+      if (caps.aurora && here(T.cluster).length === 0) missing.push("Aurora cluster");
+      if (missing.length > 0)
+        report(
+          `region ${region} has a VPC but not the regional stack ${label(s)} asks for: no ${missing.join(", no ")}`,
+          here(T.vpc)[0].urn,
+        );
+    }
     const globals = ofType(resources, T.globalCluster);
     const clusters = ofType(resources, T.cluster);
     if (clusters.length > 0 && globals.length === 0)

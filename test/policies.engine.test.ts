@@ -146,7 +146,13 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
     if (child?.pid && child.exitCode === null) process.kill(child.pid);
   });
 
-  const cases: { title: string; selection: Parameters<typeof plan>[0]; config: () => PackConfig }[] = [
+  const cases: {
+    title: string;
+    selection: Parameters<typeof plan>[0];
+    config: () => PackConfig;
+    /** Degrades the captured plan (returns the records to keep); must change something. */
+    edit?: (resources: ResourceRecord[]) => ResourceRecord[];
+  }[] = [
     { title: "dev stage 4 without a reader", selection: { stack: "dev", stage: 4, set: ["database.readers=0"] }, config: () => ({}) },
     {
       title: "dev stage 3 under prod's pack config (minimumStage 4)",
@@ -154,10 +160,27 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
       config: () => loadPackConfig("prod").config,
     },
     { title: "dev stage 6", selection: { stack: "dev", stage: 6 }, config: () => ({}) },
+    {
+      title: "dev stage 5 without the web tier's scale-in policy and CPU-low alarm",
+      selection: { stack: "dev", stage: 5 },
+      config: () => ({}),
+      edit: (resources) => resources.filter((r) => !/web-scale-in|web-cpu-low/.test(r.name)),
+    },
+    {
+      title: "dev stage 6 with the web ASG in no target group",
+      selection: { stack: "dev", stage: 6 },
+      config: () => ({}),
+      edit: (resources) =>
+        resources.map((r) =>
+          r.type === "aws:autoscaling/group:Group" && r.name.includes("web") ? { ...r, inputs: { ...r.inputs, targetGroupArns: [] } } : r,
+        ),
+    },
   ];
   for (const c of cases) {
     it(`reports the same violations for ${c.title}`, async () => {
-      const capture = await plan(c.selection);
+      const planned = await plan(c.selection);
+      const capture: Capture = c.edit ? { ...planned, resources: c.edit(structuredClone(planned.resources)) } : planned;
+      if (c.edit) assert.notDeepEqual(capture.resources, planned.resources, "the edit changed nothing");
       const [engine, offline] = [await viaEngineApi(client, capture, c.config()), await viaRunner(capture, c.config())];
       assert.ok(engine.length > 0, "the case should produce violations");
       assert.deepEqual(offline, engine);

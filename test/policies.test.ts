@@ -17,7 +17,7 @@ import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
-import { plan } from "./helpers";
+import { named, plan } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -87,6 +87,7 @@ const ALARM_STAGE = firstStage((s) => s.capabilities.alarmScaling);
 const NAT_STAGE = firstStage((s) => s.capabilities.nat === "perAz");
 const MULTI_REGION_STAGE = firstStage((s) => s.capabilities.multiRegion);
 const PROTECT_STAGE = firstStage((s) => s.minimums.dataProtection);
+const SERVICES_STAGE = firstStage((s) => s.capabilities.services);
 const BEFORE_PROTECT = (PROTECT_STAGE - 1) as StageNumber;
 
 // ------------------------------------------------------------------------------------------------
@@ -121,6 +122,12 @@ describe("policy pack: shape", () => {
     for (const p of policies) {
       const row = new RegExp(`^\\| \`${p.name}\` +\\| ${p.enforcementLevel} +\\|`, "m");
       assert.match(readme, row, `${p.name} (${p.enforcementLevel}) is not in the policy table of policies/README.md`);
+      const line = readme.split("\n").find((l) => row.test(l))!;
+      const cell = line
+        .split(/(?<!\\)\|/)[4]
+        .trim()
+        .replace(/\\([|*\\])/g, "$1");
+      assert.equal(cell, p.description, `${p.name}: the README's description is not the policy's`);
     }
     assert.equal((readme.match(/^## /gm) ?? []).length, new Set(readme.match(/^## .*/gm)).size, "a section is repeated");
   });
@@ -405,14 +412,171 @@ describe("policy pack: HA policies", () => {
   it("nat-gateway-per-az: flags a private subnet routed through another AZ's NAT gateway", async () => {
     const capture = await plan({ stack: "dev", stage: NAT_STAGE });
     passes(await checkCapture(capture), "nat-gateway-per-az");
-    const nat0 = capture.resources.find(is("aws:ec2/natGateway:NatGateway", "nat-0"))!;
-    const crossAz = mutated(
-      capture,
-      (r) =>
-        r.type === "aws:ec2/route:Route" && r.dependencies.some((d) => d.includes("aws:ec2/natGateway:NatGateway") && !d.endsWith("nat-0")),
-      (r) => (r.dependencies = r.dependencies.map((d) => (d.includes("aws:ec2/natGateway:NatGateway") ? nat0.urn : d))),
+    const nat0 = named(capture, "aws:ec2/natGateway:NatGateway", "us-east-1-nat-0");
+    const toNat0 = capture.resources.find((r) => r.type === "aws:ec2/route:Route" && r.dependencies.includes(nat0.urn))!;
+    const otherAz = (r: ResourceRecord) =>
+      r.type === "aws:ec2/route:Route" &&
+      r.dependencies.some((d) => d.includes("aws:ec2/natGateway:NatGateway")) &&
+      !r.dependencies.includes(nat0.urn);
+    const moved = capture.resources.filter(otherAz).length;
+    assert.equal(moved, stageDefinition(NAT_STAGE).minimums.azs - 1, "one route per other AZ");
+    const crossAz = mutated(capture, otherAz, (r) => {
+      r.dependencies = r.dependencies.map((d) => (d.includes("aws:ec2/natGateway:NatGateway") ? nat0.urn : d));
+      r.inputs.natGatewayId = toNat0.inputs.natGatewayId;
+    });
+    const run = await checkCapture(crossAz);
+    flags(run, "nat-gateway-per-az", "aws:ec2/route:Route");
+    assert.equal(hits(run, "nat-gateway-per-az").filter((v) => v.message.includes(`through ${nat0.name}`)).length, moved);
+  });
+
+  it("multi-region-global-data: flags a secondary region whose VPC lacks the regional stack, naming the region", async () => {
+    const capture = await plan({ stack: "prod" });
+    passes(await checkCapture(capture, prodConfig()), "multi-region-global-data");
+    const regions = [...new Set(capture.resources.filter(is("aws:ec2/vpc:Vpc")).map((r) => r.region!))];
+    assert.ok(
+      regions.length >= stageDefinition(MULTI_REGION_STAGE).minimums.regions && regions.length >= 2,
+      "prod runs in several regions",
     );
-    flags(await checkCapture(crossAz), "nat-gateway-per-az", "aws:ec2/route:Route");
+    const secondary = regions.find((r) => r !== capture.resources.find(is("aws:ec2/vpc:Vpc"))!.region)!;
+    const strip = (types: string[]) => {
+      const matches = (r: ResourceRecord) => r.region === secondary && types.includes(r.type);
+      for (const t of types)
+        assert.ok(
+          capture.resources.some((r) => r.region === secondary && r.type === t),
+          `no ${t} in ${secondary}`,
+        );
+      return without(capture, matches);
+    };
+    const flagsRegion = async (stripped: Capture, missing: RegExp) => {
+      const run = await checkCapture(stripped, prodConfig());
+      flags(run, "multi-region-global-data", `${secondary}-vpc`);
+      assert.ok(
+        hits(run, "multi-region-global-data").some((v) => v.message.includes(`region ${secondary}`) && missing.test(v.message)),
+        JSON.stringify(hits(run, "multi-region-global-data").map((v) => v.message)),
+      );
+    };
+    // The audit's case: the web tier, cache and scaling of the secondary region gone, its VPC left.
+    await flagsRegion(
+      strip([
+        "aws:autoscaling/group:Group",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:lb/listener:Listener",
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:lb/targetGroup:TargetGroup",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:autoscaling/policy:Policy",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+      ]),
+      /internet-facing load balancer.*Auto Scaling group.*replication group/,
+    );
+    await flagsRegion(strip(["aws:elasticache/replicationGroup:ReplicationGroup"]), /no ElastiCache replication group$/);
+    await flagsRegion(strip(["aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]), /no Aurora cluster$/);
+    // Only an internal load balancer left in the region: no internet-facing one.
+    const internalOnly = strip(["aws:lb/loadBalancer:LoadBalancer"]);
+    const ilb = capture.resources.find((r) => r.region === secondary && r.type === "aws:lb/loadBalancer:LoadBalancer" && r.inputs.internal);
+    assert.ok(ilb, "prod has an internal load balancer for the services");
+    await flagsRegion({ ...internalOnly, resources: [...internalOnly.resources, ilb] }, /no internet-facing load balancer$/);
+  });
+
+  it("asg-multi-az-elb-health: flags a web ASG with ELB health checks in no target group, or in one no listener uses", async () => {
+    const capture = await plan({ stack: "dev", stage: SERVICES_STAGE });
+    passes(await checkCapture(capture), "asg-multi-az-elb-health");
+    const webAsg = is("aws:autoscaling/group:Group", "web-asg");
+    assert.equal(capture.resources.find(webAsg)!.inputs.healthCheckType, "ELB");
+    const detached = mutated(capture, webAsg, (r) => {
+      assert.ok(r.inputs.targetGroupArns.length > 0);
+      r.inputs.targetGroupArns = [];
+    });
+    flags(await checkCapture(detached), "asg-multi-az-elb-health", "web-asg");
+    assert.match(hits(await checkCapture(detached), "asg-multi-az-elb-health")[0].message, /in no target group/);
+    // An aws.autoscaling.Attachment to the same target group is as good as targetGroupArns.
+    const asg = capture.resources.find(webAsg)!;
+    const tg = capture.resources.find(is("aws:lb/targetGroup:TargetGroup", "web-tg"))!;
+    const attachment: ResourceRecord = {
+      ...structuredClone(asg),
+      type: "aws:autoscaling/attachment:Attachment",
+      name: "web-attachment",
+      urn: asg.urn.replace("aws:autoscaling/group:Group::", "aws:autoscaling/attachment:Attachment::") + "-attachment",
+      dependencies: [asg.urn, tg.urn],
+      inputs: { autoscalingGroupName: "web", lbTargetGroupArn: asg.inputs.targetGroupArns[0] },
+    };
+    passes(await checkCapture({ ...detached, resources: [...detached.resources, attachment] }), "asg-multi-az-elb-health");
+    // The target group is still there, but the listener no longer forwards to it.
+    const webTgArn = asg.inputs.targetGroupArns[0];
+    const unused = mutated(
+      capture,
+      (r) => r.type === "aws:lb/listener:Listener" && r.inputs.defaultActions?.some((a: any) => a.targetGroupArn === webTgArn),
+      (r) => {
+        r.inputs.defaultActions = [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "503" } }];
+        r.dependencies = r.dependencies.filter((d) => d !== tg.urn);
+      },
+    );
+    assert.ok(!unused.resources.some((r) => JSON.stringify(r.inputs).includes(webTgArn) && r.type.startsWith("aws:lb/listener")));
+    const run = await checkCapture(unused);
+    flags(run, "asg-multi-az-elb-health", "web-asg");
+    assert.ok(hits(run, "asg-multi-az-elb-health").some((v) => /used by no listener or listener rule/.test(v.message)));
+  });
+
+  it("asg-alarm-driven-scaling: flags a web ASG that alarms only scale out, or only scale in", async () => {
+    const capture = await plan({ stack: "dev", stage: ALARM_STAGE });
+    passes(await checkCapture(capture), "asg-alarm-driven-scaling");
+    const drop = (policy: string, alarm: string) => {
+      const match = (r: ResourceRecord) =>
+        is("aws:autoscaling/policy:Policy", policy)(r) || is("aws:cloudwatch/metricAlarm:MetricAlarm", alarm)(r);
+      assert.equal(capture.resources.filter(match).length, 2, `one ${policy} policy and one ${alarm} alarm`);
+      return without(capture, match);
+    };
+    const noScaleIn = await checkCapture(drop("web-scale-in", "web-cpu-low"));
+    flags(noScaleIn, "asg-alarm-driven-scaling", "web-asg");
+    assert.ok(hits(noScaleIn, "asg-alarm-driven-scaling").some((v) => /scales it in$/.test(v.message)));
+    const noScaleOut = await checkCapture(drop("web-scale-out", "web-cpu-high"));
+    flags(noScaleOut, "asg-alarm-driven-scaling", "web-asg");
+    assert.ok(hits(noScaleOut, "asg-alarm-driven-scaling").some((v) => /scales it out$/.test(v.message)));
+    // Direction read from the alarm when a policy has no adjustment sign: a scale-in policy fired by CPU-high is still "out".
+    const flipped = mutated(capture, is("aws:autoscaling/policy:Policy", "web-scale-in"), (r) => {
+      r.inputs.stepAdjustments = r.inputs.stepAdjustments.map((a: any) => ({ ...a, scalingAdjustment: 1 }));
+    });
+    flags(await checkCapture(flipped), "asg-alarm-driven-scaling", "web-asg");
+  });
+
+  it("nat-gateway-per-az: reads inline routes of a route table, and flags an app subnet with no default route to a NAT", async () => {
+    const capture = await plan({ stack: "dev", stage: NAT_STAGE });
+    passes(await checkCapture(capture), "nat-gateway-per-az");
+    const natRoute = (r: ResourceRecord) =>
+      r.type === "aws:ec2/route:Route" && r.dependencies.some((d) => d.includes("aws:ec2/natGateway:NatGateway"));
+    const routes = capture.resources.filter(natRoute);
+    assert.equal(routes.length, stageDefinition(NAT_STAGE).minimums.azs, "one NAT route per AZ");
+    const tableOf = (route: ResourceRecord) => route.dependencies.find((d) => d.includes("aws:ec2/routeTable:RouteTable"))!;
+    const natOf = (route: ResourceRecord) => route.dependencies.find((d) => d.includes("aws:ec2/natGateway:NatGateway"))!;
+    const appTable = (r: ResourceRecord) => r.type === "aws:ec2/routeTable:RouteTable" && routes.some((route) => tableOf(route) === r.urn);
+    const inline = (pick: (table: ResourceRecord, own: ResourceRecord) => ResourceRecord) =>
+      mutated(without(capture, natRoute), appTable, (t) => {
+        const via = pick(
+          t,
+          routes.find((route) => tableOf(route) === t.urn)!,
+        );
+        t.inputs.routes = [{ cidrBlock: "0.0.0.0/0", natGatewayId: via.inputs.natGatewayId }];
+        t.dependencies = [...t.dependencies, natOf(via)];
+      });
+    // Each table's default route inline, to its own AZ's gateway: passes.
+    passes(await checkCapture(inline((_t, own) => own)), "nat-gateway-per-az");
+    // Every table's inline default route to the first AZ's gateway: the other AZs are flagged.
+    const first = routes[0];
+    const crossAz = await checkCapture(inline(() => first));
+    flags(crossAz, "nat-gateway-per-az", "aws:ec2/routeTable:RouteTable");
+    const firstNat = capture.resources.find((r) => r.urn === natOf(first))!;
+    assert.equal(
+      hits(crossAz, "nat-gateway-per-az").filter((v) => v.message.includes(`through ${firstNat.name}`)).length,
+      routes.length - 1,
+      JSON.stringify(hits(crossAz, "nat-gateway-per-az").map((v) => v.message)),
+    );
+    // No NAT route at all: every app subnet is cut off.
+    const noRoute = await checkCapture(without(capture, natRoute));
+    flags(noRoute, "nat-gateway-per-az", "aws:ec2/subnet:Subnet");
+    assert.equal(
+      hits(noRoute, "nat-gateway-per-az").filter((v) => /no default route/.test(v.message)).length,
+      capture.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.inputs.tags?.["scaling:tier"] === "app").length,
+    );
   });
 
   it("multi-region-global-data: flags a cluster outside the global database and a table without replicas", async () => {
