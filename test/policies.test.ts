@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { parse } from "yaml";
 import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
@@ -68,6 +69,58 @@ function cleanMandatory(run: PolicyRun): void {
     mandatory(run).map((v) => `${v.policyName}: ${v.urn?.split("::").pop()}: ${v.message}`),
     [],
   );
+}
+
+/**
+ * Places in a TypeScript source where a stage is compared with a number by hand: a numeric
+ * literal on one side of a comparison whose other side names a stage or marker, `[…numbers].includes(…stage…)`,
+ * `switch (…stage…)` with numeric cases, and `stageDefinition(<literal>)`.
+ */
+function handStageComparisons(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  // `markers.length === 1` counts markers; it does not compare a stage.
+  const names = (n: ts.Node) => /stage|marker/i.test(n.getText(source).replace(/[\w.]*\.length\b/g, ""));
+  const numeric = (n: ts.Node): boolean =>
+    ts.isNumericLiteral(n) ||
+    (ts.isPrefixUnaryExpression(n) && ts.isNumericLiteral(n.operand)) ||
+    (ts.isParenthesizedExpression(n) && numeric(n.expression));
+  const comparisons = new Set([
+    ts.SyntaxKind.LessThanToken,
+    ts.SyntaxKind.LessThanEqualsToken,
+    ts.SyntaxKind.GreaterThanToken,
+    ts.SyntaxKind.GreaterThanEqualsToken,
+    ts.SyntaxKind.EqualsEqualsToken,
+    ts.SyntaxKind.EqualsEqualsEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ]);
+  const found: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isBinaryExpression(n) && comparisons.has(n.operatorToken.kind)) {
+      if ((numeric(n.left) && names(n.right)) || (numeric(n.right) && names(n.left))) found.push(n.getText(source));
+    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const receiver = n.expression.expression;
+      if (
+        ["includes", "indexOf", "some"].includes(n.expression.name.text) &&
+        ts.isArrayLiteralExpression(receiver) &&
+        receiver.elements.some(numeric) &&
+        n.arguments.some(names)
+      )
+        found.push(n.getText(source));
+    } else if (
+      ts.isCallExpression(n) &&
+      /^(stageDefinition|isStageNumber)$/.test(n.expression.getText(source)) &&
+      n.arguments.some(numeric)
+    ) {
+      found.push(n.getText(source));
+    } else if (ts.isSwitchStatement(n) && names(n.expression)) {
+      if (n.caseBlock.clauses.some((c) => ts.isCaseClause(c) && numeric(c.expression)))
+        found.push(`switch (${n.expression.getText(source)})`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(source);
+  return found.map((f) => `${file}: ${f}`);
 }
 
 /** A dev-stack selection for `stage` that meets the stage's minimums the dev defaults do not (regions). */
@@ -132,20 +185,34 @@ describe("policy pack: shape", () => {
     assert.equal((readme.match(/^## /gm) ?? []).length, new Set(readme.match(/^## .*/gm)).size, "a section is repeated");
   });
 
-  it("reads its thresholds from the stage table (no stage numbers compared in the pack)", () => {
-    for (const file of ["ha.ts", "security.ts", "support.ts"]) {
+  it("reads its thresholds from the stage table: no numeric literal compared with a stage in policies/*.ts", () => {
+    // The checker itself must catch the hand comparisons a regex on `stage <= 4` misses.
+    for (const bad of [
+      "if (4 > s.stage) report();",
+      "if (s.stage >= 5) report();",
+      "const on = [5, 6, 7].includes(s.stage);",
+      "switch (stack.stage) { case 6: break; }",
+      "const d = stageDefinition(4);",
+      "if (marker !== 7) x();",
+    ])
+      assert.ok(handStageComparisons("bad.ts", bad).length > 0, `the checker misses: ${bad}`);
+    assert.deepEqual(handStageComparisons("ok.ts", "const n = markers.length === 1; const x = s.definition.minimums.azs < 2;"), []);
+    const files = fs.readdirSync(path.join(ROOT, "policies")).filter((f) => f.endsWith(".ts"));
+    assert.ok(files.includes("ha.ts") && files.includes("support.ts"));
+    for (const file of files) {
       const text = fs.readFileSync(path.join(ROOT, "policies", file), "utf8");
-      assert.doesNotMatch(text, /stage\s*[<>=]=?\s*\d/, `${file} compares a stage number by hand`);
+      assert.deepEqual(handStageComparisons(file, text), [], `${file} compares a stage number by hand`);
     }
   });
 
-  it("ships policies/config/prod.json raising minimumStage to 4 on every stage-aware policy", () => {
+  it(`ships policies/config/prod.json raising minimumStage to the first data-protection stage (${PROTECT_STAGE}) on every stage-aware policy`, () => {
     const config = prodConfig();
     const names = stageAwarePolicyNames();
     assert.ok(names.length >= 8);
-    for (const n of names) assert.equal((config[n] as { minimumStage: number }).minimumStage, 4, n);
+    assert.ok(stageDefinition(PROTECT_STAGE).minimums.dbReaders > 0, "prod's floor includes a DB follower");
+    for (const n of names) assert.equal((config[n] as { minimumStage: number }).minimumStage, PROTECT_STAGE, n);
     const resolved = resolvePackConfig(policies, config);
-    assert.equal(resolved.get("aurora-reader-in-another-az")!.config.minimumStage, 4);
+    assert.equal(resolved.get("aurora-reader-in-another-az")!.config.minimumStage, PROTECT_STAGE);
   });
 });
 
@@ -260,6 +327,38 @@ describe("policy pack: the stack's stage", () => {
       (r) => (r.inputs.value = String(HA_STAGE)),
     );
     flags(await checkCapture(relabelled), "aurora-reader-in-another-az", "aws:rds/cluster:Cluster");
+  });
+
+  it("follows the stage table at every marker value: one graph, relabelled, is flagged exactly where the table asks", async () => {
+    // The stage-4 graph without a reader: one writer, no cache, one region, one NAT gateway.
+    const capture = await plan({ stack: "dev", stage: HA_STAGE, set: ["database.readers=0"] });
+    const marker = (r: ResourceRecord) => r.inputs.tags?.["scaling:role"] === "stage-marker";
+    assert.equal(capture.resources.filter(marker).length, 1);
+    assert.equal(capture.resources.filter(is("aws:rds/clusterInstance:ClusterInstance")).length, 1, "a writer, no reader");
+    assert.equal(capture.resources.filter(is("aws:elasticache/replicationGroup:ReplicationGroup")).length, 0, "no cache");
+    assert.equal(capture.resources.filter(is("aws:ec2/natGateway:NatGateway")).length, 1, "one NAT gateway");
+    assert.equal(new Set(capture.resources.filter(is("aws:ec2/vpc:Vpc")).map((r) => r.region)).size, 1, "one region");
+    assert.equal(capture.resources.filter(is("aws:autoscaling/policy:Policy")).length, 0, "no scaling policy");
+    const seen = new Set<string>();
+    for (const n of STAGE_NUMBERS) {
+      const relabelled = mutated(capture, marker, (r) => (r.inputs.value = String(n)));
+      const run = await checkCapture(relabelled);
+      const { minimums, capabilities } = stageDefinition(n);
+      const expected: Record<string, boolean> = {
+        "aurora-reader-in-another-az": minimums.dbReaders > 0,
+        "cache-multi-az-failover": capabilities.cache,
+        "asg-alarm-driven-scaling": capabilities.alarmScaling,
+        "nat-gateway-per-az": capabilities.nat === "perAz",
+        "multi-region-global-data": capabilities.multiRegion && minimums.regions > 1,
+      };
+      for (const [policy, flagged] of Object.entries(expected)) {
+        assert.equal(hits(run, policy).length > 0, flagged, `marker ${n}: ${policy} should ${flagged ? "" : "not "}flag`);
+        seen.add(`${policy}=${flagged}`);
+      }
+    }
+    // Each policy is seen both ways, so a hand-written stage threshold anywhere would show.
+    for (const policy of ["aurora-reader-in-another-az", "cache-multi-az-failover", "asg-alarm-driven-scaling", "nat-gateway-per-az"])
+      assert.ok(seen.has(`${policy}=true`) && seen.has(`${policy}=false`), policy);
   });
 
   it("raises the floor with minimumStage: prod's config makes a stage-3 stack fail the stage-4 HA rules", async () => {
