@@ -6,6 +6,7 @@
 import { strict as assert } from "node:assert";
 import { comparePlans, loadReplaceTriggers, PlanDiff } from "../tools/compare";
 import { StackSelection } from "../tools/stackConfig";
+import { StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
 import { plan } from "./helpers";
 
 const triggers = loadReplaceTriggers();
@@ -40,6 +41,27 @@ describe("promotion is non-destructive", () => {
   for (let stage = 2; stage <= 6; stage++) {
     it(`dev: stage ${stage} → ${stage + 1} replaces nothing that keeps running`, async () => {
       assertNothingReplaced(await diff({ stack: "dev", stage }, { stack: "dev", stage: stage + 1 }), `dev ${stage}→${stage + 1}`);
+    });
+  }
+
+  // The components a capability owns: switching the capability off removes them and nothing else.
+  const OWNED_BY: Partial<Record<keyof StageCapabilities, string>> = {
+    staticSite: "scaling:site:StaticSite",
+    lambdaBackend: "scaling:backend:LambdaBackend",
+    singleHost: "scaling:host:AppHost",
+  };
+  for (let stage = 1; stage <= 6; stage++) {
+    it(`dev: stage ${stage} → ${stage + 1} removes only what the stage table switches off`, async () => {
+      const [a, b] = [stageDefinition(stage as StageNumber).capabilities, stageDefinition((stage + 1) as StageNumber).capabilities];
+      const off = (Object.keys(a) as (keyof StageCapabilities)[]).filter((k) => a[k] === true && b[k] === false);
+      const d = await diff({ stack: "dev", stage }, { stack: "dev", stage: stage + 1 });
+      const owners = off.map((k) => OWNED_BY[k]).filter((t): t is string => t !== undefined);
+      for (const r of d.removed)
+        assert.ok(
+          owners.some((t) => r.urn.includes(`${t}$`) || r.type === t),
+          `${r.urn} removed, but ${off.join(", ") || "nothing"} switched off`,
+        );
+      if (owners.length > 0) assert.ok(d.removed.length > 0, `${off.join(", ")} switched off: its resources go`);
     });
   }
 

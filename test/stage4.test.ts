@@ -186,18 +186,6 @@ describe("stage 4 (thousand users): load-balanced web tier in two AZs", () => {
       if (r.custom) assert.equal(r.region, "us-east-1", `${r.name} has an explicit region`);
     }
   });
-
-  it("promotes from stage 3 without replacing or removing anything stateful, or any kept resource", async () => {
-    const from = await plan({ stack: "dev", stage: STAGE - 1 });
-    const diff = comparePlans(from, c, loadReplaceTriggers());
-    assert.deepEqual(diff.statefulAtRisk, []);
-    assert.deepEqual(
-      diff.replaced.map((r) => r.name),
-      [],
-    );
-    // What goes: the single host, its Elastic IP and its internet rules. Nothing else.
-    for (const r of diff.removed) assert.match(r.name, /-host/, `${r.name} removed`);
-  });
 });
 
 describe("stage 4 with a domain: HTTPS on the ALB, DNS aliases", () => {
