@@ -200,6 +200,23 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
     return p ? { type: p.type, props: unknownCheckingProxy(plainProps(p.inputs)), urn: p.urn, name: p.name } : undefined;
   };
   const typeCheck = (type: string) => (cls: unknown) => pulumiTypeOf(cls) === type;
+  // What the engine shows a policy of one resource, in resource and stack policies alike.
+  type View = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
+  const policyView = (r: ResourceRecord): View => {
+    const props = unknownCheckingProxy(plainProps(r.inputs));
+    const view: View = {
+      type: r.type,
+      props,
+      urn: r.urn,
+      name: r.name,
+      opts: optionsOf(r),
+      isType: typeCheck(r.type) as PolicyResource["isType"],
+      asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
+    };
+    const provider = providerOf(r);
+    if (provider) view.provider = provider;
+    return view;
+  };
 
   for (const p of policies) {
     const { level: configured, config } = resolved.get(p.name)!;
@@ -233,21 +250,7 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
       for (const r of capture.resources) {
         for (const validate of validations) {
-          const props = unknownCheckingProxy(plainProps(r.inputs));
-          const args: ResourceValidationArgs = {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: optionsOf(r),
-            stackTags,
-            isType: typeCheck(r.type) as ResourceValidationArgs["isType"],
-            asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"],
-            getConfig,
-            notApplicable: throwNotApplicable,
-          };
-          const provider = providerOf(r);
-          if (provider) args.provider = provider;
+          const args = { ...policyView(r), stackTags, getConfig, notApplicable: throwNotApplicable } as ResourceValidationArgs;
           // A resource violation is always about the resource validated (the SDK ignores the urn argument).
           await guard(() => validate(args, report(r.urn)));
         }
@@ -255,20 +258,7 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
     } else if (isStackPolicy(p)) {
       const resources = new Map<string, PolicyResource>();
       for (const r of capture.resources) {
-        const props = unknownCheckingProxy(plainProps(r.inputs));
-        const resource: PolicyResource = {
-          type: r.type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts: optionsOf(r),
-          dependencies: [],
-          propertyDependencies: {},
-          isType: typeCheck(r.type) as PolicyResource["isType"],
-          asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
-        };
-        const provider = providerOf(r);
-        if (provider) resource.provider = provider;
+        const resource: PolicyResource = { ...policyView(r), dependencies: [], propertyDependencies: {} };
         resources.set(r.urn, resource);
       }
       for (const r of capture.resources) {
