@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { Capture, ResourceRecord } from "../tools/capture";
+import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
 import { plan } from "./helpers";
 
@@ -23,6 +23,7 @@ function resource(type: string, name: string, inputs: Record<string, unknown>, e
     ignoreChanges: [],
     deleteBeforeReplace: false,
     aliases: [],
+    propertyDependencies: {},
     inputs,
     ...extra,
   };
@@ -145,16 +146,34 @@ describe("comparePlans on hand-built plans", () => {
 
   it("matches a moved resource through its alias (full URN or bare name): no add, no remove", () => {
     const old = resource(VOLUME, "data-old", { size: 10 });
-    const moved = resource(VOLUME, "data", { size: 10 }, { urn: urnOf("scaling:x:Comp$" + VOLUME, "data"), aliases: [old.urn] });
+    const moved = resource(VOLUME, "data", { size: 10 }, { urn: urnOf("scaling:x:Comp$" + VOLUME, "data"), aliases: [{ urn: old.urn }] });
     const diff = comparePlans(capture(old), capture(moved), triggers);
     assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unchanged: 1 });
     assert.equal(diff.statefulAtRisk.length, 0);
 
-    const renamed = resource(VOLUME, "data", { size: 20 }, { aliases: ["data-old"] });
+    const renamed = resource(VOLUME, "data", { size: 20 }, { aliases: [{ name: "data-old" }] });
     const byName = comparePlans(capture(old), capture(renamed), triggers);
     assert.equal(byName.counts.updated, 1);
     assert.equal(byName.updated[0].fromUrn, old.urn);
     assert.equal(byName.counts.removed, 0);
+  });
+
+  it("resolves spec aliases as the engine does: a moved parent, a new type, or no parent at all", () => {
+    const parentUrn = urnOf("scaling:x:Comp", "comp");
+    const old = resource(VOLUME, "data", { size: 10 });
+    const underComp = resource(VOLUME, "data", { size: 10 }, { urn: urnOf("scaling:x:Comp$" + VOLUME, "data"), parent: parentUrn });
+    assert.deepEqual(aliasUrns({ ...underComp, aliases: [{ noParent: true }] }), [old.urn]);
+    assert.equal(comparePlans(capture(old), capture({ ...underComp, aliases: [{ noParent: true }] }), triggers).counts.unchanged, 1);
+    // Without the alias the same move is a delete and an add: the alias is what saves the volume.
+    assert.equal(comparePlans(capture(old), capture(underComp), triggers).statefulAtRisk.length, 1);
+
+    const retyped = resource("aws:ebs/volumeV2:VolumeV2", "data", { size: 10 });
+    assert.deepEqual(aliasUrns({ ...retyped, aliases: [{ type: VOLUME }] }), [old.urn]);
+    const movedUnder = resource(VOLUME, "data", { size: 10 });
+    assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ parentUrn }] }), [urnOf("scaling:x:Comp$" + VOLUME, "data")]);
+    assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ stack: "other", project: "q", name: "x" }] }), [
+      `urn:pulumi:other::q::${VOLUME}::x`,
+    ]);
   });
 
   it("skips inputs the target resource ignores", () => {

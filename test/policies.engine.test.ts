@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
-import type { Capture, ResourceRecord } from "../tools/capture";
+import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { loadPackConfig, PackConfig, runPolicies } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
 import { plan } from "./helpers";
@@ -52,7 +52,7 @@ function optionsOf(r: ResourceRecord) {
   o.setIgnorechangesList(r.ignoreChanges);
   o.setDeletebeforereplace(r.deleteBeforeReplace);
   o.setDeletebeforereplacedefined(true);
-  o.setAliasesList(r.aliases);
+  o.setAliasesList(aliasUrns(r));
   if (r.parent) o.setParent(r.parent);
   return o;
 }

@@ -29,8 +29,49 @@ export interface ResourceRecord {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
-  aliases: string[];
+  /** Each alias as the program declared it: a full URN, or a spec (name/type/parent/stack/project). */
+  aliases: AliasRecord[];
+  /** Input property → URNs of the resources its value came from (what the engine records). */
+  propertyDependencies: Record<string, string[]>;
   inputs: Record<string, any>;
+}
+
+/**
+ * An alias as sent to the engine (`pulumirpc.Alias`): either a full URN, or a spec whose unset
+ * fields mean "the same as the resource's own". `parentUrn` undefined with `noParent` false means
+ * "the same parent"; `noParent` true means the old resource had no parent.
+ */
+export interface AliasRecord {
+  urn?: string;
+  name?: string;
+  type?: string;
+  stack?: string;
+  project?: string;
+  parentUrn?: string;
+  noParent?: boolean;
+}
+
+function aliasRecord(a: any): AliasRecord {
+  const urn: string = a.getUrn?.() ?? "";
+  if (urn) return { urn };
+  const spec = a.getSpec?.();
+  if (!spec) return {};
+  const out: AliasRecord = {};
+  if (spec.getName()) out.name = spec.getName();
+  if (spec.getType()) out.type = spec.getType();
+  if (spec.getStack()) out.stack = spec.getStack();
+  if (spec.getProject()) out.project = spec.getProject();
+  if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
+  if (spec.getNoparent()) out.noParent = true;
+  return out;
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+    out[key] = deps.getUrnsList();
+  });
+  return out;
 }
 
 export interface Capture {
@@ -70,8 +111,22 @@ export function plainValue(value: unknown): any {
   return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainValue(v)]));
 }
 
+/**
+ * The URNs a resource's aliases name, resolved as the engine does (`resource.go` alias
+ * resolution): unset spec fields take the resource's own name, type, project and stack; an unset
+ * parent means the resource's own parent, `noParent` means none.
+ */
+export function aliasUrns(record: Pick<ResourceRecord, "urn" | "type" | "name" | "parent" | "aliases">): string[] {
+  const [, , stackPart, project] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(record.urn) ?? [];
+  return record.aliases.map((a) => {
+    if (a.urn) return a.urn;
+    const parent = a.noParent ? "" : (a.parentUrn ?? record.parent ?? "");
+    return engineUrn(a.project ?? project, a.stack ?? stackPart, parent, a.type ?? record.type, a.name ?? record.name);
+  });
+}
+
 /** The URN the Pulumi engine gives: the parent's whole type chain, then this type. */
-function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
+export function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
   const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
@@ -138,7 +193,8 @@ async function run({ project, stack, config }: CaptureOptions): Promise<Capture>
         retainOnDelete: req.getRetainondelete() ?? false,
         ignoreChanges: req.getIgnorechangesList(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
-        aliases: req.getAliasesList().map((a: any) => a.getUrn() || a.getSpec()?.getName() || ""),
+        aliases: req.getAliasesList().map(aliasRecord),
+        propertyDependencies: propertyDependenciesOf(req),
         inputs,
       });
       callback(null, resp);

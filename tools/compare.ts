@@ -19,7 +19,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Capture, ResourceRecord } from "./capture";
+import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -286,12 +286,6 @@ const conditionalPath = (entry: string): string => entry.split(" ")[0];
 // ---------------------------------------------------------------------------------------------
 // Matching and diffing
 
-/** The URN an alias names: a full URN as is, a bare name as the same type/parent chain with that name. */
-function aliasUrn(record: ResourceRecord, alias: string): string {
-  if (alias.startsWith("urn:pulumi:")) return alias;
-  return record.urn.slice(0, record.urn.lastIndexOf("::") + 2) + alias;
-}
-
 interface Classified {
   changedPaths: string[];
   reasons: string[];
@@ -369,8 +363,8 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
     let source = fromByUrn.get(target.urn);
     if (!source || matched.has(source.urn)) {
       source = undefined;
-      for (const alias of target.aliases ?? []) {
-        const candidate = fromByUrn.get(aliasUrn(target, alias));
+      for (const alias of aliasUrns(target)) {
+        const candidate = fromByUrn.get(alias);
         if (candidate && !matched.has(candidate.urn)) {
           source = candidate;
           break;

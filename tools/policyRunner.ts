@@ -29,7 +29,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { Capture, ResourceRecord } from "./capture";
+import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 
 // The SDK's own proxy: reading an unknown preview value throws UnknownValueError, as in the engine.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -172,7 +172,7 @@ function optionsOf(r: ResourceRecord): PolicyResourceOptions & { retainOnDelete:
     protect: r.protect,
     ignoreChanges: r.ignoreChanges,
     deleteBeforeReplace: r.deleteBeforeReplace,
-    aliases: r.aliases,
+    aliases: aliasUrns(r),
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
     ...(r.parent ? { parent: r.parent } : {}),

@@ -191,7 +191,8 @@ function asStack(capture: Capture, stack: string): Capture {
       parent: r.parent && rename(r.parent),
       dependencies: r.dependencies.map(rename),
       provider: r.provider && rename(r.provider),
-      aliases: r.aliases.map(rename),
+      aliases: r.aliases.map((a) => (a.urn ? { urn: rename(a.urn) } : a.parentUrn ? { ...a, parentUrn: rename(a.parentUrn) } : a)),
+      propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map(rename)])),
       inputs: renameValue(r.inputs) as Record<string, any>,
     })),
   };
