@@ -15,6 +15,7 @@ import { Capture, captureProgram } from "./capture";
 import { comparePlans, loadReplaceTriggers } from "./compare";
 import { planJson, planRegions, planStage, renderDiff, renderMermaid, renderTree } from "./render";
 import { buildArchitecture, renderArchitectureMermaid } from "./architecture";
+import { Assumptions, costDelta, estimateCost, loadPrices, parseAssumptions, renderCost, renderCostDelta } from "./cost";
 import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
 
 export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
@@ -25,12 +26,15 @@ export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--s
   --mermaid         print a mermaid flowchart of the architecture (traffic path, one group per region)
   --resources       with --mermaid: every component and resource instead (the resource-level view)
   --compare N       diff this selection (the starting point) against stage N of the same stack
+  --assume K=V      override a usage assumption of the cost estimate (e.g. trafficGbPerMonth=500); repeatable
   -h, --help        show this text`;
 
 export interface PlanArgs {
   selection: StackSelection;
   format: "tree" | "json" | "mermaid" | "mermaid-resources";
   compare?: number;
+  /** Usage assumptions of the cost estimate (`--assume`). */
+  assumptions: Assumptions;
   help: boolean;
 }
 
@@ -44,6 +48,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     mermaid: { type: "boolean", default: false },
     resources: { type: "boolean", default: false },
     compare: { type: "string" },
+    assume: { type: "string", multiple: true, default: [] },
     help: { type: "boolean", short: "h", default: false },
   });
   const v = parsed.values;
@@ -54,6 +59,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage), set: v.set ?? [] },
     format: v.json ? "json" : v.mermaid ? (v.resources ? "mermaid-resources" : "mermaid") : "tree",
     compare: v.compare === undefined ? undefined : wholeNumber("--compare", v.compare),
+    assumptions: parseAssumptions(v.assume ?? []),
     help: v.help ?? false,
   };
 }
@@ -73,6 +79,8 @@ export async function runPlan(argv: string[]): Promise<CliResult> {
     if (args.compare !== undefined) {
       const target = await captureProgram(loadStackConfig({ ...args.selection, stage: args.compare }));
       const diff = comparePlans(capture, target, loadReplaceTriggers());
+      const prices = loadPrices();
+      const delta = costDelta(estimateCost(capture, prices, args.assumptions), estimateCost(target, prices, args.assumptions));
       const label = (c: Capture) => `${c.stack} stage ${planStage(c) ?? "?"}${stageName(c) ? ` (${stageName(c)})` : ""}`;
       if (args.format === "json") {
         const doc = {
@@ -81,21 +89,23 @@ export async function runPlan(argv: string[]): Promise<CliResult> {
           from: { stage: planStage(capture) },
           to: { stage: planStage(target) },
           ...diff,
+          cost: delta,
         };
         return { stdout: JSON.stringify(doc, null, 2) + "\n", stderr: "", code: 0 };
       }
-      return { stdout: renderDiff(diff, label(capture), label(target)), stderr: "", code: 0 };
+      return { stdout: renderDiff(diff, label(capture), label(target)) + renderCostDelta(delta), stderr: "", code: 0 };
     }
 
+    const cost = () => estimateCost(capture, loadPrices(), args.assumptions);
     switch (args.format) {
       case "json":
-        return { stdout: JSON.stringify(planJson(capture), null, 2) + "\n", stderr: "", code: 0 };
+        return { stdout: JSON.stringify({ ...planJson(capture), cost: cost() }, null, 2) + "\n", stderr: "", code: 0 };
       case "mermaid":
         return { stdout: renderArchitectureMermaid(buildArchitecture(capture, planRegions(capture))), stderr: "", code: 0 };
       case "mermaid-resources":
         return { stdout: renderMermaid(capture), stderr: "", code: 0 };
       default:
-        return { stdout: renderTree(capture, stageName(capture)), stderr: "", code: 0 };
+        return { stdout: renderTree(capture, stageName(capture)) + renderCost(cost()), stderr: "", code: 0 };
     }
   } catch (err) {
     return cliFailure(err, "plan", USAGE);
