@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition, StageNumber } from "../components/stages";
-import { runRunbook } from "../tools/runbook";
+import { runRunbook } from "../tools/runbook/index";
 import { RUN_TS } from "./helpers";
 import {
   allCommands,

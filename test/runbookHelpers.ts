@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { PlanDiff } from "../tools/compare";
-import { buildRunbook, presentRunbook, Runbook, runbookFailure, Step } from "../tools/runbook";
+import { buildRunbook, presentRunbook, Runbook, runbookFailure, Step } from "../tools/runbook/index";
 import { plan } from "./helpers";
 
 export const ROOT = path.resolve(__dirname, "..");

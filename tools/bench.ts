@@ -1,31 +1,32 @@
 /**
- * `npm run bench`: wall time and peak memory of the offline plan, next to the cost of merely
- * loading `@pulumi/aws`. Every case runs in a fresh child process (cold module cache, clean
- * memory figures). Prints figures only: no thresholds, no assertions.
+ * `npm run bench [-- --rounds N] [-- --no-test]`: what a plan, a usage error and the test suite
+ * cost, each as a ratio to loading `@pulumi/pulumi` + `@pulumi/aws` in plain node, measured side
+ * by side in the same run (the machine's speed and load cancel out of the ratios; absolute times
+ * on a shared machine do not mean much). Prints figures and the issue-12 targets; asserts nothing.
  *
- * Columns:
- *   process ms   spawn to exit of the child (node start, ts-node, module loads, plan, exit)
- *   load ms      `require("@pulumi/aws")`, or for a plan: loading the capture harness
- *                (`@pulumi/pulumi`, mocks) and reading the stack config
- *   plan ms      `captureProgram` alone: loading the program (`index.ts`, components and
- *                `@pulumi/aws`, which the harness itself does not load) and running it under
- *                mocks until every resource is registered
- *   ms/res       plan ms per registered resource
- *   peak RSS     `process.resourceUsage().maxRSS` of the child
- *   peak heap    highest `heapUsed` sampled every 5 ms (and after the run)
+ * Fresh processes (what a user waits for): every case is spawned `--rounds` times (default 5),
+ * the cases interleaved round by round, and the median is reported. `npm run ...` cases go
+ * through npm as a user types them. A small probe preloaded through NODE_OPTIONS records each
+ * node process's CPU time and peak RSS at exit (npm's own process included in CPU, not in RSS).
+ *
+ * In-process (what the tests pay per plan): one child loads the capture harness and runs each
+ * plan twice; "cold" is the first run in the process (loads the program and the SDK modules it
+ * uses), "warm" a repeat. ms/res is the warm run per registered resource.
+ *
+ * `npm test` runs once at the end (skip with --no-test); the reporter writes every test's
+ * duration, and the slowest ten are listed.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { StackSelection } from "./stackConfig";
 
-interface BenchCase {
-  label: string;
-  /** undefined: only `require("@pulumi/aws")`. */
-  selection?: StackSelection;
-}
+const ROOT = path.resolve(__dirname, "..");
+const MB = 1024 * 1024;
 
-/** 4 regions × 3 domains × 4 shards (issue 4's scale requirement). */
+/** 4 regions × 3 domains × 4 shards (issue 4's scale requirement): 2–4× prod's resources. */
 const SCALED_PROD: StackSelection = {
   stack: "prod",
   set: [
@@ -34,113 +35,255 @@ const SCALED_PROD: StackSelection = {
   ],
 };
 
-export const CASES: BenchCase[] = [
-  { label: 'require("@pulumi/aws")' },
-  { label: "plan dev", selection: { stack: "dev" } },
-  { label: "plan prod", selection: { stack: "prod" } },
-  { label: "plan prod 4 regions × 3 domains × 4 shards", selection: SCALED_PROD },
+export const IN_PROCESS: { label: string; selection: StackSelection }[] = [
+  { label: "dev", selection: { stack: "dev" } },
+  { label: "prod", selection: { stack: "prod" } },
+  { label: "prod, 4 regions × 3 domains × 4 shards", selection: SCALED_PROD },
 ];
 
-interface Measurement {
-  resources: number | null;
-  loadMs: number;
-  planMs: number | null;
-  peakRssMb: number;
-  peakHeapMb: number;
+interface FreshCase {
+  label: string;
+  command: string[];
 }
 
-const MB = 1024 * 1024;
+const SDK_LOAD = 'require("@pulumi/pulumi"); require("@pulumi/aws")';
+export const FRESH: FreshCase[] = [
+  { label: "node: load @pulumi/pulumi + @pulumi/aws", command: [process.execPath, "-e", SDK_LOAD] },
+  { label: "npm run plan -- --help", command: ["npm", "run", "-s", "plan", "--", "--help"] },
+  { label: "npm run plan -- --stage x (usage error)", command: ["npm", "run", "-s", "plan", "--", "--stage", "x"] },
+  { label: "npm run plan -- --stack dev --json", command: ["npm", "run", "-s", "plan", "--", "--stack", "dev", "--json"] },
+  { label: "npm run plan -- --stack prod --json", command: ["npm", "run", "-s", "plan", "--", "--stack", "prod", "--json"] },
+];
 
-/** Child side: measure one case and print one JSON line. */
-async function measure(c: BenchCase): Promise<Measurement> {
-  global.gc?.();
-  let peakHeap = process.memoryUsage().heapUsed;
-  const sampler = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  }, 5);
-  try {
-    const t0 = performance.now();
-    if (!c.selection) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require("@pulumi/aws");
-      const loadMs = performance.now() - t0;
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-      return { resources: null, loadMs, planMs: null, peakRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / MB };
-    }
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { captureProgram } = require("./capture") as typeof import("./capture");
-    const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
-    /* eslint-enable @typescript-eslint/no-require-imports */
+// ---------------------------------------------------------------------------------------------
+// Child side of the in-process measurement.
+
+interface InProcess {
+  resources: number;
+  coldMs: number;
+  warmMs: number;
+}
+
+async function measureInProcess(): Promise<InProcess[]> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { captureProgram } = require("./capture") as typeof import("./capture");
+  const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const out: InProcess[] = [];
+  for (const c of IN_PROCESS) {
     const options = loadStackConfig(c.selection);
-    const loadMs = performance.now() - t0;
-    const t1 = performance.now();
+    let t = performance.now();
     const capture = await captureProgram(options);
-    const planMs = performance.now() - t1;
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    return {
-      resources: capture.resources.length,
-      loadMs,
-      planMs,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-      peakHeapMb: peakHeap / MB,
-    };
-  } finally {
-    clearInterval(sampler);
+    const coldMs = performance.now() - t;
+    t = performance.now();
+    await captureProgram(options);
+    out.push({ resources: capture.resources.length, coldMs, warmMs: performance.now() - t });
   }
+  return out;
 }
 
-function runChild(index: number): { m?: Measurement; processMs: number; error?: string } {
-  const t0 = performance.now();
-  const res = spawnSync(process.execPath, ["--expose-gc", "-r", "ts-node/register", __filename, "--child", String(index)], {
-    cwd: path.resolve(__dirname, ".."),
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    encoding: "utf8",
-    maxBuffer: 16 * MB,
-  });
-  const processMs = performance.now() - t0;
-  const line = res.stdout.trim().split("\n").pop() ?? "";
-  if (res.status !== 0 || !line.startsWith("{")) {
-    return { processMs, error: (res.stderr || res.stdout || `exit ${res.status}`).trim().split("\n").slice(-3).join(" | ") };
-  }
-  return { m: JSON.parse(line) as Measurement, processMs };
+// ---------------------------------------------------------------------------------------------
+// Parent side.
+
+/** Preloaded into every node process of a fresh case: appends its CPU time and peak RSS. */
+const PROBE = `"use strict";
+const fs = require("node:fs");
+process.on("exit", () => {
+  const u = process.resourceUsage();
+  const line = JSON.stringify({ argv: process.argv.slice(1), cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssMb: u.maxRSS / 1024 });
+  fs.appendFileSync(process.env.BENCH_PROBE_OUT, line + "\\n");
+});
+`;
+
+interface FreshRun {
+  wallMs: number;
+  cpuMs: number;
+  /** Peak RSS of the process that did the work (the largest one: not npm's). */
+  maxRssMb: number;
+  ok: boolean;
 }
+
+function runFresh(c: FreshCase, probe: string, out: string): FreshRun {
+  fs.writeFileSync(out, "");
+  const env = { ...process.env, BENCH_PROBE_OUT: out, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${probe}`.trim() };
+  const t0 = performance.now();
+  const res = spawnSync(c.command[0], c.command.slice(1), { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * MB });
+  const wallMs = performance.now() - t0;
+  const probes = fs
+    .readFileSync(out, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { cpuMs: number; maxRssMb: number });
+  const expectOk = !c.label.includes("usage error");
+  return {
+    wallMs,
+    cpuMs: probes.reduce((sum, p) => sum + p.cpuMs, 0),
+    maxRssMb: Math.max(0, ...probes.map((p) => p.maxRssMb)),
+    ok: expectOk ? res.status === 0 : res.status === 1,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")).join("\n");
 }
 
-function main(): void {
-  const header = ["case", "resources", "process ms", "load ms", "plan ms", "ms/res", "peak RSS MB", "peak heap MB"];
-  const rows: string[][] = [header];
-  const f = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? "-" : n.toFixed(digits));
-  for (const [i, c] of CASES.entries()) {
-    process.stderr.write(`running: ${c.label}\n`);
-    const { m, processMs, error } = runChild(i);
-    if (!m) {
-      rows.push([c.label, "failed", f(processMs), "-", "-", "-", "-", "-"]);
-      process.stderr.write(`  ${c.label} failed: ${error}\n`);
-      continue;
-    }
-    rows.push([
-      c.label,
-      f(m.resources),
-      f(processMs),
-      f(m.loadMs),
-      f(m.planMs),
-      m.resources && m.planMs !== null ? f(m.planMs / m.resources, 2) : "-",
-      f(m.peakRssMb, 1),
-      f(m.peakHeapMb, 1),
-    ]);
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
+const ratio = (n: number, base: number) => `${(n / base).toFixed(2)}×`;
+
+function machine(): string {
+  const cpus = os.cpus();
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  return `${cpus.length} × ${cpus[0]?.model ?? "?"}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.platform()}/${os.arch()}, node ${process.version}; load average ${load}`;
+}
+
+interface TestTiming {
+  title: string;
+  file: string;
+  ms: number;
+}
+
+function runTests(): { wallMs: number; summary: string; slowest: TestTiming[] } {
+  const timings = path.join(os.tmpdir(), `bench-tests-${process.pid}.json`);
+  const t0 = performance.now();
+  const res = spawnSync("npm", ["test"], {
+    cwd: ROOT,
+    env: { ...process.env, TEST_TIMINGS_FILE: timings },
+    encoding: "utf8",
+    maxBuffer: 64 * MB,
+  });
+  const wallMs = performance.now() - t0;
+  const summary = res.stdout.trim().split("\n").pop() ?? `exit ${res.status}`;
+  let slowest: TestTiming[] = [];
+  try {
+    slowest = (JSON.parse(fs.readFileSync(timings, "utf8")) as TestTiming[]).sort((a, b) => b.ms - a.ms).slice(0, 10);
+    fs.rmSync(timings);
+  } catch {
+    // No timings: the summary line says why.
   }
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}; each case in a fresh child process`);
-  console.log(table(rows));
+  return { wallMs, summary, slowest };
+}
+
+function main(argv: string[]): void {
+  const roundsAt = argv.indexOf("--rounds");
+  const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 5;
+  const withTests = !argv.includes("--no-test");
+  const started = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  console.log(`npm run bench, ${started}`);
+  console.log(`machine: ${machine()}`);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+  const probe = path.join(dir, "probe.js");
+  fs.writeFileSync(probe, PROBE);
+  const out = path.join(dir, "probe.out");
+  // One untimed warm-up of the prod plan: fills the transpile cache and the OS file cache.
+  runFresh(FRESH[FRESH.length - 1], probe, out);
+  const runs: FreshRun[][] = FRESH.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    process.stderr.write(`fresh processes: round ${r + 1} of ${rounds}\n`);
+    FRESH.forEach((c, i) => runs[i].push(runFresh(c, probe, out)));
+  }
+  const med = runs.map((rs) => ({
+    wallMs: median(rs.map((r) => r.wallMs)),
+    cpuMs: median(rs.map((r) => r.cpuMs)),
+    maxRssMb: median(rs.map((r) => r.maxRssMb)),
+    failed: rs.filter((r) => !r.ok).length,
+  }));
+  const sdk = med[0];
+
+  process.stderr.write("in-process plans\n");
+  const child = spawnSync(process.execPath, ["-r", path.join(__dirname, "register.js"), __filename, "--child"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * MB,
+  });
+  const inProcess = child.status === 0 ? (JSON.parse(child.stdout.trim().split("\n").pop()!) as InProcess[]) : undefined;
+
+  const tests = withTests ? (process.stderr.write("npm test\n"), runTests()) : undefined;
+
+  console.log(`\nFresh processes (median of ${rounds} rounds, interleaved), ratios to the first row:`);
+  const freshRows = [["case", "wall ms", "wall ratio", "CPU ms", "CPU ratio", "peak RSS MB", "RSS ratio"]];
+  FRESH.forEach((c, i) => {
+    const m = med[i];
+    freshRows.push([
+      c.label + (m.failed ? ` (${m.failed} failed)` : ""),
+      fixed(m.wallMs),
+      ratio(m.wallMs, sdk.wallMs),
+      fixed(m.cpuMs),
+      ratio(m.cpuMs, sdk.cpuMs),
+      fixed(m.maxRssMb, 1),
+      ratio(m.maxRssMb, sdk.maxRssMb),
+    ]);
+  });
+  console.log(table(freshRows));
+
+  console.log("\nIn one process (as the tests run plans), ratios to the SDK load above:");
+  if (inProcess) {
+    const rows = [["plan", "resources", "cold ms", "cold ratio", "warm ms", "warm ratio", "ms/res (warm)"]];
+    IN_PROCESS.forEach((c, i) => {
+      const p = inProcess[i];
+      rows.push([
+        c.label,
+        String(p.resources),
+        fixed(p.coldMs),
+        ratio(p.coldMs, sdk.wallMs),
+        fixed(p.warmMs),
+        ratio(p.warmMs, sdk.wallMs),
+        fixed(p.warmMs / p.resources, 2),
+      ]);
+    });
+    console.log(table(rows));
+  } else {
+    console.log(`failed: ${(child.stderr || child.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+  }
+
+  if (tests) {
+    console.log(`\nnpm test: ${fixed(tests.wallMs)} ms wall, ${ratio(tests.wallMs, sdk.wallMs)} the SDK load; "${tests.summary}"`);
+    console.log("slowest ten tests:");
+    for (const t of tests.slowest) console.log(`  ${fixed(t.ms).padStart(6)} ms  ${t.file}: ${t.title}`);
+  }
+
+  const byLabel = (prefix: string) => med[FRESH.findIndex((c) => c.label.startsWith(prefix))];
+  const prod = byLabel("npm run plan -- --stack prod");
+  const help = byLabel("npm run plan -- --help");
+  const usage = byLabel("npm run plan -- --stage x");
+  const targets: [string, number | undefined, number][] = [
+    ["prod plan, fresh process, wall", prod.wallMs / sdk.wallMs, 2.0],
+    ["--help, wall", help.wallMs / sdk.wallMs, 1.2],
+    ["usage error, wall", usage.wallMs / sdk.wallMs, 1.2],
+    ["prod plan peak RSS", prod.maxRssMb / sdk.maxRssMb, 1.5],
+    [
+      "scaled prod per resource / prod per resource (warm, in-process)",
+      inProcess ? inProcess[2].warmMs / inProcess[2].resources / (inProcess[1].warmMs / inProcess[1].resources) : undefined,
+      1.0,
+    ],
+    ["npm test, wall", tests ? tests.wallMs / sdk.wallMs : undefined, 20],
+  ];
+  console.log("\nIssue 12 targets (ratio, target, met):");
+  for (const [what, value, limit] of targets) {
+    const shown = value === undefined ? "not measured" : `${value.toFixed(2)}×  ≤ ${limit.toFixed(1)}×  ${value <= limit ? "yes" : "NO"}`;
+    console.log(`  ${what.padEnd(66)} ${shown}`);
+  }
+  console.log(
+    `machine at the end: load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 if (require.main === module) {
-  const childAt = process.argv.indexOf("--child");
-  if (childAt >= 0) {
-    measure(CASES[Number(process.argv[childAt + 1])]).then(
+  if (process.argv.includes("--child")) {
+    measureInProcess().then(
       (m) => process.stdout.write(JSON.stringify(m) + "\n", () => process.exit(0)),
       (err) => {
         process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
@@ -148,7 +291,7 @@ if (require.main === module) {
       },
     );
   } else {
-    main();
+    main(process.argv.slice(2));
     process.exit(0);
   }
 }

@@ -4,8 +4,16 @@
  * explicitly because the Pulumi runtime can keep handles open.
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { ConfigError, formatProblem } from "../components/config";
-import { StackFileError, UsageError } from "./stackConfig";
+// Types only: `--help` and usage errors must not load the config schema (zod, the AWS SDK's enums).
+import type { ConfigError } from "../components/config";
+
+/** A command line the CLI does not understand (exit 1 with the usage text). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
 
 export interface CliResult {
   stdout: string;
@@ -28,9 +36,9 @@ export function wholeNumber(flag: string, raw: string): number {
   return Number(raw);
 }
 
-/** By name as well as by class: ts-node may load the module twice under different paths. */
+/** By name, so that recognising one does not load the config module (nor the SDK behind it). */
 export function isConfigError(err: unknown): err is ConfigError {
-  return err instanceof ConfigError || (err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems));
+  return err instanceof Error && err.name === "ConfigError" && Array.isArray((err as ConfigError).problems);
 }
 
 export function isUsageError(err: unknown): err is UsageError {
@@ -40,9 +48,11 @@ export function isUsageError(err: unknown): err is UsageError {
 /** The result for an error: bad config exits 2 with every problem, a usage error 1 with the usage text. */
 export function cliFailure(err: unknown, command: string, usage: string): CliResult {
   if (isConfigError(err)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { formatProblem } = require("../components/config") as typeof import("../components/config");
     return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
   }
-  if (err instanceof StackFileError || (err instanceof Error && err.name === "StackFileError")) {
+  if (err instanceof Error && err.name === "StackFileError") {
     return { stdout: "", stderr: `invalid stack config: ${err.message}\n`, code: 2 };
   }
   if (isUsageError(err)) return { stdout: "", stderr: `${err.message}\n\n${usage}\n`, code: 1 };

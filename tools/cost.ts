@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Capture, ResourceRecord } from "./capture";
-import { UsageError } from "./stackConfig";
+import { UsageError } from "./cli";
 
 export const PRICES_FILE = path.resolve(__dirname, "..", "data", "prices.json");
 

@@ -9,14 +9,24 @@
  * to stage N". Exit codes: 0 ok (also when the diff puts stateful resources at risk: it is a
  * report), 2 bad config, 1 anything else.
  */
-import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
+import { cliFailure, CliResult, parseCliArgs, runMain, UsageError, wholeNumber } from "./cli";
 import { isStageNumber, stageDefinition } from "../components/stages";
-import { Capture, captureProgram } from "./capture";
-import { comparePlans, loadReplaceTriggers } from "./compare";
-import { planJson, planRegions, planStage, renderDiff, renderMermaid, renderTree } from "./render";
-import { buildArchitecture, renderArchitectureMermaid } from "./architecture";
-import { Assumptions, costDelta, estimateCost, loadPrices, parseAssumptions, renderCost, renderCostDelta } from "./cost";
-import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
+import type { Capture } from "./capture";
+import { Assumptions, parseAssumptions } from "./cost";
+import type { StackSelection } from "./stackConfig";
+
+/**
+ * What making a plan needs beyond the arguments (the Pulumi and AWS SDKs, the program, the
+ * renderers), loaded only once there is a plan to make: `--help` and usage errors load none of it.
+ */
+const planModules = async () => ({
+  ...(await import("./capture")),
+  ...(await import("./compare")),
+  ...(await import("./render")),
+  ...(await import("./architecture")),
+  ...(await import("./cost")),
+  ...(await import("./stackConfig")),
+});
 
 export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
@@ -64,16 +74,34 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   };
 }
 
-const stageName = (capture: Capture) => {
-  const stage = planStage(capture);
-  return isStageNumber(stage) ? stageDefinition(stage).name : undefined;
-};
-
 /** Runs the CLI and returns what to print and the exit code (no process side effects). */
 export async function runPlan(argv: string[]): Promise<CliResult> {
   try {
     const args = parsePlanArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
+    const {
+      captureProgram,
+      loadStackConfig,
+      comparePlans,
+      loadReplaceTriggers,
+      planJson,
+      planRegions,
+      planStage,
+      renderDiff,
+      renderMermaid,
+      renderTree,
+      buildArchitecture,
+      renderArchitectureMermaid,
+      costDelta,
+      estimateCost,
+      loadPrices,
+      renderCost,
+      renderCostDelta,
+    } = await planModules();
+    const stageName = (capture: Capture) => {
+      const stage = planStage(capture);
+      return isStageNumber(stage) ? stageDefinition(stage).name : undefined;
+    };
     const capture = await captureProgram(loadStackConfig(args.selection));
 
     if (args.compare !== undefined) {

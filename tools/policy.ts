@@ -15,9 +15,11 @@ import type { PolicyResource } from "@pulumi/policy";
 import { stageMarker } from "../policies/ha";
 import { policies } from "../policies/rules";
 import { stackStage } from "../policies/support";
-import { Capture, captureProgram } from "./capture";
-import { loadPackConfig, PackConfig, PolicyConfigError, PolicyRun, runPolicies } from "./policyRunner";
-import { loadStackConfig, StackSelection } from "./stackConfig";
+// Types only: the runner, the capture harness and the SDKs behind them load once there is a plan
+// to check (`--help` and usage errors load none of them).
+import type { Capture } from "./capture";
+import type { PackConfig, PolicyRun } from "./policyRunner";
+import type { StackSelection } from "./stackConfig";
 
 export const USAGE = `usage: npm run policy -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--config FILE]
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
@@ -53,7 +55,8 @@ export function parsePolicyArgs(argv: string[]): PolicyArgs {
   };
 }
 
-function packConfigFor(args: PolicyArgs): { config: PackConfig; file?: string } {
+async function packConfigFor(args: PolicyArgs): Promise<{ config: PackConfig; file?: string }> {
+  const { loadPackConfig, PolicyConfigError } = await import("./policyRunner");
   if (!args.configFile) return loadPackConfig(args.selection.stack);
   try {
     return { config: JSON.parse(fs.readFileSync(args.configFile, "utf8")) as PackConfig, file: args.configFile };
@@ -101,21 +104,25 @@ export function renderRun(run: PolicyRun, header: string): string {
 
 /** How the CLI gets its plan; tests pass their cached `plan` helper. */
 export type PlanLoader = (selection: StackSelection) => Promise<Capture>;
-const capturePlan: PlanLoader = (selection) => captureProgram(loadStackConfig(selection));
+const capturePlan: PlanLoader = async (selection) => {
+  const [{ captureProgram }, { loadStackConfig }] = await Promise.all([import("./capture"), import("./stackConfig")]);
+  return captureProgram(loadStackConfig(selection));
+};
 
 export async function runPolicyCli(argv: string[], load: PlanLoader = capturePlan): Promise<CliResult> {
   try {
     const args = parsePolicyArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
-    const { config, file } = packConfigFor(args);
+    const { config, file } = await packConfigFor(args);
     const capture = await load(args.selection);
+    const { runPolicies } = await import("./policyRunner");
     const run = await runPolicies(capture, policies, config);
     const source = file ? `pack config ${path.relative(process.cwd(), path.resolve(file))}` : "default pack config";
     const header = `policy pack aws-scaling-journey on ${capture.stack}, ${effectiveStage(capture, run)}, ${capture.resources.length} resources, ${source}`;
     const failed = run.violations.some((v) => v.enforcementLevel === "mandatory");
     return { stdout: renderRun(run, header), stderr: "", code: failed ? 1 : 0 };
   } catch (err) {
-    if (err instanceof PolicyConfigError) return { stdout: "", stderr: `${err.message}\n`, code: 2 };
+    if (err instanceof Error && err.name === "PolicyConfigError") return { stdout: "", stderr: `${err.message}\n`, code: 2 };
     return cliFailure(err, "policy check", USAGE);
   }
 }

@@ -11,9 +11,22 @@
  *   npm run runbook -- add-domain         --stack S --domain D
  *   (every operation also takes [--set key.path=value]... and [--json])
  */
-import { runMain } from "./cli";
-import { runRunbook } from "./runbook/index";
+import { cliFailure, CliResult, runMain } from "./cli";
+import { parseRunbookArgs, USAGE } from "./runbook/args";
 
-export * from "./runbook/index";
+/**
+ * `--help` and usage errors are answered by the argument parser alone: the runbooks (and the
+ * Pulumi and AWS SDKs they load) are loaded only for an operation to run. Import the runbooks
+ * themselves from `./runbook/index`.
+ */
+export async function runRunbookCli(argv: string[]): Promise<CliResult> {
+  try {
+    if (parseRunbookArgs(argv).help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
+  } catch (err) {
+    return cliFailure(err, "runbook", USAGE);
+  }
+  const { runRunbook } = await import("./runbook/index");
+  return runRunbook(argv);
+}
 
-if (require.main === module) runMain("runbook", runRunbook);
+if (require.main === module) runMain("runbook", runRunbookCli);

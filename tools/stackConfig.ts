@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import { decodeValue } from "../components/config";
 import type { CaptureOptions } from "./capture";
+import { UsageError } from "./cli";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -94,12 +95,8 @@ export function parseOverride(assignment: string): { key: string; value: unknown
   return { key: assignment.slice(0, eq), value: decodeValue(assignment.slice(eq + 1)) };
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+// Defined with the CLI helpers (which load nothing heavy); re-exported for existing importers.
+export { UsageError };
 
 /** Sets `value` at a dotted path under the project's namespace (or at a full `ns:key` path). */
 function applyOverride(config: Record<string, unknown>, project: string, key: string, value: unknown): void {

@@ -1,6 +1,6 @@
 /** The runbook CLI's operations, usage text and flags. */
 import { parseCliArgs, wholeNumber } from "../cli";
-import { UsageError } from "../stackConfig";
+import { UsageError } from "../cli";
 
 export const OPERATIONS = ["promote", "add-region", "failover", "dev-to-prod", "retire-host-volume", "add-domain"] as const;
 export type Operation = (typeof OPERATIONS)[number];
