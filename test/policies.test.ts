@@ -934,13 +934,38 @@ describe("policy pack: data protection", () => {
     );
   });
 
-  it("stateful-protect-retain: flags stateful resources without protect or retainOnDelete", async () => {
+  it("stateful-protect-retain: flags stateful resources without protect", async () => {
     const capture = await plan({ stack: "dev", stage: PROTECT_STAGE });
     const stateful = capture.resources.filter((r) => STATEFUL_TYPES.includes(r.type));
     assert.ok(stateful.length > 0);
+    passes(await checkCapture(capture), "stateful-protect-retain");
     flags(await checkCapture(mutated(capture, dbCluster, (r) => (r.protect = false))), "stateful-protect-retain", "Cluster");
-    flags(await checkCapture(mutated(capture, is("aws:kms/key:Key"), (r) => (r.retainOnDelete = false))), "stateful-protect-retain", "Key");
+    flags(await checkCapture(mutated(capture, is("aws:kms/key:Key"), (r) => (r.protect = false))), "stateful-protect-retain", "Key");
   });
+
+  // The engine never shows a policy retainOnDelete (tools/policyRunner.ts), so the pack can't
+  // check it: this test does, on the program's own registrations, at every protected stage.
+  for (const selection of [devAt(PROTECT_STAGE), devAt(STAGE_NUMBERS[STAGE_NUMBERS.length - 1]), { stack: "prod" }])
+    it(`every stateful resource of ${JSON.stringify(selection)} is registered with retainOnDelete (which no policy can see)`, async () => {
+      const stateful = (await plan(selection)).resources.filter((r) => STATEFUL_TYPES.includes(r.type));
+      assert.ok(stateful.length > 0);
+      assert.deepEqual(
+        stateful.filter((r) => !r.retainOnDelete).map((r) => r.urn),
+        [],
+      );
+      const seen: unknown[] = [];
+      const probe = {
+        name: "probe",
+        description: "what the engine shows",
+        enforcementLevel: "advisory" as const,
+        validateStack: (a: any) => void seen.push(...a.resources.map((r: any) => r.opts)),
+      };
+      await runPolicies(await plan(selection), [probe]);
+      assert.ok(
+        seen.length > 0 && seen.every((o) => !("retainOnDelete" in (o as object))),
+        "the runner shows retainOnDelete, which the engine never sends",
+      );
+    });
 });
 
 describe("policy pack: advisory hygiene", () => {
