@@ -43,3 +43,7 @@ export function named(capture: Capture, type: string, name: string): ResourceRec
 }
 
 export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => [r.urn, r]));
+
+/** A plan loader for the policy CLI (tools/policy.ts) that shares the caches above. */
+export const viewLoader = (selection: StackSelection, preview: boolean): Promise<Capture> =>
+  preview ? previewPlan(selection) : plan(selection);
