@@ -3,6 +3,7 @@
  * typed object every component reads. Pure: no Pulumi resources, no AWS calls.
  */
 import { ConfigError, RawConfig } from "./config";
+import { derivedNameProblems } from "./names";
 import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
 
 export interface PlanContext {
@@ -159,7 +160,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     );
   }
 
-  return {
+  const plan: PlatformPlan = {
     project: ctx.project,
     stack: ctx.stack,
     stage,
@@ -185,4 +186,9 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     nosqlTables: caps.federation ? (config.nosqlTables ?? []) : [],
     warnings,
   };
+  // AWS rejects some names a project or stack name can produce (SSM's reserved `aws`/`ssm`, ids
+  // that must start with a letter): refuse them before anything is registered.
+  const nameProblems = derivedNameProblems(plan);
+  if (nameProblems.length > 0) throw new ConfigError(nameProblems);
+  return plan;
 }

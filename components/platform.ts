@@ -4,7 +4,8 @@ import { LambdaBackend } from "./backend";
 import { DnsZone } from "./dns";
 import { NoSqlTables } from "./nosql";
 import { PlatformPlan } from "./plan";
-import { parameterPath, RegionStack } from "./region";
+import { parameterPath, PARAMETER_NAMES } from "./names";
+import { RegionStack } from "./region";
 import { HEALTH_CHECK_PATH } from "./webTier";
 import { StaticSite } from "./site";
 
@@ -47,7 +48,7 @@ export class Platform extends pulumi.ComponentResource {
     new aws.ssm.Parameter(
       "stage",
       {
-        name: `${parameterPath(plan)}/stage`,
+        name: `${parameterPath(plan)}/${PARAMETER_NAMES.stage}`,
         type: "String",
         value: String(plan.stage.stage),
         description: `Scaling-journey stage of this stack (${plan.stage.name}); the policy pack reads it`,

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { allowTcp } from "./firewall";
+import { targetGroupName } from "./names";
 import { CpuArchitecture, ServicePlan } from "./plan";
 import { renderUserData } from "./userData";
 import { appTargetGroup, createFleet, WEB_PORT } from "./webTier";
@@ -231,12 +231,4 @@ function validateServices(name: string, args: ServicesArgs): void {
   if (problems.length > 0) throw new Error(`Services ${name}: ${problems.join("; ")}`);
 }
 
-/**
- * Target group names are at most 32 characters and unique per region and account, so a service's
- * is its name cut to 14 plus a hash of stack, region and service: `orders-1a2b3c4d5e6f7a8b`.
- * Fixed for life, since the name forces a replacement.
- */
-export function targetGroupName(stackId: string, region: string, service: string): string {
-  const hash = createHash("sha256").update(`${stackId}/${region}/${service}`).digest("hex").slice(0, 16);
-  return `${service.slice(0, 14).replace(/-+$/, "")}-${hash}`;
-}
+export { targetGroupName } from "./names";

@@ -97,7 +97,7 @@ describe("hardening", () => {
     const reads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("ssm:GetParameter")));
     assert.ok(reads.length > 0);
     for (const r of reads)
-      for (const arn of [r.Resource].flat() as string[]) assert.match(arn, /:parameter\/aws-scaling-journey\/dev\/app/);
+      for (const arn of [r.Resource].flat() as string[]) assert.match(arn, /:parameter\/pulumi\/aws-scaling-journey\/dev\/app/);
     const agent = statements.find((s) => [s.Action].flat().includes("ssmmessages:OpenDataChannel"));
     assert.ok(agent, "Session Manager still works");
     assert.ok(
