@@ -10,7 +10,7 @@ import { Monitoring } from "./monitoring";
 import { appParameterPath, cacheIdentifierPrefix, dashboardName, parameterPath, PARAMETER_NAMES, stackId } from "./names";
 import { Network } from "./network";
 import { PlatformPlan } from "./plan";
-import { InternalLoadBalancer, Services } from "./services";
+import { InternalLoadBalancer, internalServicesLabel, Services } from "./services";
 import { SessionTable } from "./sessions";
 import { buildShardMap, ShardMap } from "./shardMap";
 import { tableArnIn } from "./tables";
@@ -136,7 +136,14 @@ export class RegionStack extends pulumi.ComponentResource {
     const internalLb = caps.services
       ? new InternalLoadBalancer(
           `${p}-ilb`,
-          { prefix: p, vpcId: network.vpcId, appSubnetIds: network.appSubnetIds, webSecurityGroupId: network.webSecurityGroupId },
+          {
+            prefix: p,
+            vpcId: network.vpcId,
+            appSubnetIds: network.appSubnetIds,
+            webSecurityGroupId: network.webSecurityGroupId,
+            // HTTPS inside the VPC too once the domain is served (SPEC invariant 3).
+            tls: plan.domain && args.zone ? { label: internalServicesLabel(region), zone: args.zone } : undefined,
+          },
           parent,
         )
       : undefined;
@@ -241,7 +248,7 @@ export class RegionStack extends pulumi.ComponentResource {
           ...(sessionsTableName ? { sessionsTable: sessionsTableName } : {}),
           ...(nosql ? { nosqlTables: nosql.names } : {}),
           ...(this.shardMap ? { shardMapParameter: shardMapName } : {}),
-          ...(internalLb ? { servicesUrl: pulumi.interpolate`http://${internalLb.dnsName}` } : {}),
+          ...(internalLb ? { servicesUrl: internalLb.url } : {}),
         }),
       },
       parent,
