@@ -2,11 +2,14 @@
  * The offline plan: runs the real program under Pulumi's mock engine and prints what it would
  * create (SPEC §Interfaces).
  *
- *   npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
+ *   npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid]
+ *                   [--compare [N]] [--to-set key.path=value]...
  *
  * `--compare N` treats the current selection (stack, `--stage`, `--set`) as the running stack and
- * stage N of the same stack (same `--set` overrides) as the target: "what happens going from here
- * to stage N". Exit codes: 0 ok (also when the diff puts stateful resources at risk: it is a
+ * stage N of the same stack (same `--set` overrides, then the `--to-set` ones) as the target:
+ * "what happens going from here to stage N". `--to-set` alone compares the same stage with the
+ * target's own overrides, so a config change (an instance type, one more reader) can be diffed.
+ * Exit codes: 0 ok (also when the diff puts stateful resources at risk: it is a
  * report), 2 bad config, 1 anything else.
  */
 import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
@@ -16,19 +19,28 @@ import { comparePlans, loadReplaceTriggers } from "./compare";
 import { planJson, planStage, renderDiff, renderMermaid, renderTree } from "./render";
 import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
 
-export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
+export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid]
+                    [--compare [N]] [--to-set key.path=value]...
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
   --stage N         override the stage (same as --set stage=N)
   --set K=V         override a config key (dotted path; V parsed as JSON when it parses, else a string); repeatable
   --json            print the plan as one JSON object
   --mermaid         print a mermaid flowchart of components and resources
-  --compare N       diff this selection (the starting point) against stage N of the same stack
+  --compare N       diff this selection (the starting point) against stage N of the same stack:
+                    old → new values of every changed input, replacements with their cascade,
+                    and every stateful resource put at risk
+  --to-set K=V      an override for the target side of --compare only (--set applies to both);
+                    repeatable; without --compare N the target is the same stage, e.g.
+                    --set stage=5 --to-set compute.instanceType=m7g.large
   -h, --help        show this text`;
 
 export interface PlanArgs {
   selection: StackSelection;
   format: "tree" | "json" | "mermaid";
-  compare?: number;
+  /** The target stage of `--compare`, or `"same"` when only `--to-set` was given. */
+  compare?: number | "same";
+  /** Overrides for the target side of `--compare` only, applied after `--set`. */
+  toSet: string[];
   help: boolean;
 }
 
@@ -41,15 +53,19 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     json: { type: "boolean", default: false },
     mermaid: { type: "boolean", default: false },
     compare: { type: "string" },
+    "to-set": { type: "string", multiple: true, default: [] },
     help: { type: "boolean", short: "h", default: false },
   });
   const v = parsed.values;
   if (v.json && v.mermaid) throw new UsageError("--json and --mermaid are exclusive");
-  if (v.mermaid && v.compare !== undefined) throw new UsageError("--compare prints a diff (text or --json), not a diagram");
+  const toSet = v["to-set"] ?? [];
+  if (v.mermaid && (v.compare !== undefined || toSet.length > 0))
+    throw new UsageError("--compare prints a diff (text or --json), not a diagram");
   return {
     selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage), set: v.set ?? [] },
     format: v.json ? "json" : v.mermaid ? "mermaid" : "tree",
-    compare: v.compare === undefined ? undefined : wholeNumber("--compare", v.compare),
+    compare: v.compare === undefined ? (toSet.length > 0 ? "same" : undefined) : wholeNumber("--compare", v.compare),
+    toSet,
     help: v.help ?? false,
   };
 }
@@ -67,20 +83,26 @@ export async function runPlan(argv: string[]): Promise<CliResult> {
     const capture = await captureProgram(loadStackConfig(args.selection));
 
     if (args.compare !== undefined) {
-      const target = await captureProgram(loadStackConfig({ ...args.selection, stage: args.compare }));
+      const targetSelection: StackSelection = {
+        ...args.selection,
+        stage: args.compare === "same" ? args.selection.stage : args.compare,
+        set: [...(args.selection.set ?? []), ...args.toSet],
+      };
+      const target = await captureProgram(loadStackConfig(targetSelection));
       const diff = comparePlans(capture, target, loadReplaceTriggers());
       const label = (c: Capture) => `${c.stack} stage ${planStage(c) ?? "?"}${stageName(c) ? ` (${stageName(c)})` : ""}`;
       if (args.format === "json") {
         const doc = {
           project: capture.project,
           stack: capture.stack,
-          from: { stage: planStage(capture) },
-          to: { stage: planStage(target) },
+          from: { stage: planStage(capture), set: args.selection.set },
+          to: { stage: planStage(target), set: targetSelection.set },
           ...diff,
         };
         return { stdout: JSON.stringify(doc, null, 2) + "\n", stderr: "", code: 0 };
       }
-      return { stdout: renderDiff(diff, label(capture), label(target)), stderr: "", code: 0 };
+      const overrides = args.toSet.length > 0 ? ` with ${args.toSet.join(" ")}` : "";
+      return { stdout: renderDiff(diff, label(capture), label(target) + overrides), stderr: "", code: 0 };
     }
 
     switch (args.format) {
