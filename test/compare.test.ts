@@ -214,6 +214,42 @@ describe("comparePlans on hand-built plans", () => {
   });
 });
 
+describe("conditional triggers of the types read from v6.58.0", () => {
+  const verdict = (type: string, from: Record<string, unknown>, to: Record<string, unknown>) => {
+    const d = comparePlans(capture(resource(type, "r", from)), capture(resource(type, "r", to)), triggers);
+    return d.counts.replaced === 1 ? "replace" : d.counts.updated === 1 ? "update" : "same";
+  };
+  const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, string][] = [
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-1", cidrIpv4: "10.0.0.0/8" }, "update"],
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-1", referencedSecurityGroupId: "sg-2" }, "replace"],
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-2", cidrIpv4: "0.0.0.0/0" }, "replace"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", tier: "Advanced" }, { name: "/a", tier: "Standard" }, "replace"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", tier: "Standard" }, { name: "/a", tier: "Advanced" }, "update"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", value: "1" }, { name: "/a", value: "2" }, "update"],
+    ["aws:acm/certificate:Certificate", { domainName: "a.example.com" }, { domainName: "b.example.com" }, "replace"],
+    [
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      { secretId: "s", secretString: "x" },
+      { secretId: "s", secretString: "y" },
+      "replace",
+    ],
+    [
+      "aws:ec2/vpc:Vpc",
+      { cidrBlock: "10.0.0.0/16", instanceTenancy: "dedicated" },
+      { cidrBlock: "10.0.0.0/16", instanceTenancy: "default" },
+      "update",
+    ],
+    ["aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { cidrBlock: "10.1.0.0/16" }, "replace"],
+    ["random:index/randomPassword:RandomPassword", { length: 40, special: false }, { length: 41, special: false }, "replace"],
+    ["random:index/randomPassword:RandomPassword", { length: 40, keepers: { a: "1" } }, { length: 40, keepers: { a: "2" } }, "replace"],
+  ];
+  for (const [type, from, to, expected] of cases)
+    it(`${type.split(":").pop()}: ${JSON.stringify(from)} → ${JSON.stringify(to)} is ${expected}`, () => {
+      assert.equal(verdict(type, from, to), expected);
+    });
+});
+
 describe("comparePlans on real plans", () => {
   it("dev stage 2 → 3 keeps the data volume (same URN, not at risk) and adds the Aurora cluster", async () => {
     const from = await plan({ stack: "dev", stage: 2 });

@@ -308,6 +308,56 @@ export const CONDITIONAL_RULES: Record<string, Record<string, ConditionalRule>> 
   },
 };
 
+/** Which source attribute a security group rule uses (the provider's `sourceAttributeName`). */
+const ruleSource = (inputs: Record<string, Json>): string | undefined =>
+  ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].find((k) => !empty(inputs[k]));
+
+const ruleSourceKindChanged: ConditionalRule = (f, t) => {
+  const [a, b] = [ruleSource(f), ruleSource(t)];
+  return a !== b ? `the rule's source changes kind (${a ?? "none"} → ${b ?? "none"})` : null;
+};
+
+const notImported =
+  (key: string): ConditionalRule =>
+  (_f, t) =>
+    empty(t.certificateBody) ? `"${key}" changed on a certificate ACM issues (not imported)` : null;
+
+const changedFromStored =
+  (key: string): ConditionalRule =>
+  (f) =>
+    !empty(f[key]) ? `"${key}" changed and a value is stored` : null;
+
+// The conditional triggers of the types read from v6.58.0 (see their functionsRead in the trigger file).
+Object.assign(CONDITIONAL_RULES, {
+  "aws:ec2/vpc:Vpc": {
+    instanceTenancy: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.instanceTenancy === "dedicated" && (t.instanceTenancy ?? "default") === "default" ? null : `"instanceTenancy" changed`,
+  },
+  "aws:ssm/parameter:Parameter": {
+    tier: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.tier === "Advanced" && (t.tier ?? "Standard") === "Standard" ? `"tier" Advanced → Standard` : null,
+  },
+  "aws:acm/certificate:Certificate": {
+    domainName: notImported("domainName"),
+    subjectAlternativeNames: notImported("subjectAlternativeNames"),
+  },
+  "aws:secretsmanager/secretVersion:SecretVersion": {
+    secretString: changedFromStored("secretString"),
+    secretStringWo: changedFromStored("secretStringWo"),
+  },
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": Object.fromEntries(
+    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
+  ),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": Object.fromEntries(
+    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
+  ),
+  "random:index/randomPassword:RandomPassword": {
+    keepers: (_f: Record<string, Json>, t: Record<string, Json>) => (empty(t.keepers) ? null : `"keepers" changed to new values`),
+    overrideSpecial: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.overrideSpecial === "" && t.overrideSpecial === undefined ? null : `"overrideSpecial" changed`,
+  },
+} satisfies Record<string, Record<string, ConditionalRule>>);
+
 /** `"instanceType (when …)"` → `instanceType`. */
 const conditionalPath = (entry: string): string => entry.split(" ")[0];
 
