@@ -13,7 +13,9 @@ import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli
 import { isStageNumber, stageDefinition } from "../components/stages";
 import { Capture, captureProgram } from "./capture";
 import { comparePlans, loadReplaceTriggers } from "./compare";
-import { planJson, planStage, renderDiff, renderMermaid, renderTree } from "./render";
+import { planJson, planRegions, planStage, renderDiff, renderMermaid, renderTree } from "./render";
+import { buildArchitecture, renderArchitectureMermaid } from "./architecture";
+import { Assumptions, costDelta, estimateCost, loadPrices, parseAssumptions, renderCost, renderCostDelta } from "./cost";
 import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
 
 export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid] [--compare N]
@@ -21,14 +23,18 @@ export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--s
   --stage N         override the stage (same as --set stage=N)
   --set K=V         override a config key (dotted path; V parsed as JSON when it parses, else a string); repeatable
   --json            print the plan as one JSON object
-  --mermaid         print a mermaid flowchart of components and resources
+  --mermaid         print a mermaid flowchart of the architecture (traffic path, one group per region)
+  --resources       with --mermaid: every component and resource instead (the resource-level view)
   --compare N       diff this selection (the starting point) against stage N of the same stack
+  --assume K=V      override a usage assumption of the cost estimate (e.g. trafficGbPerMonth=500); repeatable
   -h, --help        show this text`;
 
 export interface PlanArgs {
   selection: StackSelection;
-  format: "tree" | "json" | "mermaid";
+  format: "tree" | "json" | "mermaid" | "mermaid-resources";
   compare?: number;
+  /** Usage assumptions of the cost estimate (`--assume`). */
+  assumptions: Assumptions;
   help: boolean;
 }
 
@@ -40,16 +46,20 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     set: { type: "string", multiple: true, default: [] },
     json: { type: "boolean", default: false },
     mermaid: { type: "boolean", default: false },
+    resources: { type: "boolean", default: false },
     compare: { type: "string" },
+    assume: { type: "string", multiple: true, default: [] },
     help: { type: "boolean", short: "h", default: false },
   });
   const v = parsed.values;
   if (v.json && v.mermaid) throw new UsageError("--json and --mermaid are exclusive");
+  if (v.resources && !v.mermaid) throw new UsageError("--resources is a view of --mermaid: use --mermaid --resources");
   if (v.mermaid && v.compare !== undefined) throw new UsageError("--compare prints a diff (text or --json), not a diagram");
   return {
     selection: { stack: v.stack!, stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage), set: v.set ?? [] },
-    format: v.json ? "json" : v.mermaid ? "mermaid" : "tree",
+    format: v.json ? "json" : v.mermaid ? (v.resources ? "mermaid-resources" : "mermaid") : "tree",
     compare: v.compare === undefined ? undefined : wholeNumber("--compare", v.compare),
+    assumptions: parseAssumptions(v.assume ?? []),
     help: v.help ?? false,
   };
 }
@@ -69,6 +79,8 @@ export async function runPlan(argv: string[]): Promise<CliResult> {
     if (args.compare !== undefined) {
       const target = await captureProgram(loadStackConfig({ ...args.selection, stage: args.compare }));
       const diff = comparePlans(capture, target, loadReplaceTriggers());
+      const prices = loadPrices();
+      const delta = costDelta(estimateCost(capture, prices, args.assumptions), estimateCost(target, prices, args.assumptions));
       const label = (c: Capture) => `${c.stack} stage ${planStage(c) ?? "?"}${stageName(c) ? ` (${stageName(c)})` : ""}`;
       if (args.format === "json") {
         const doc = {
@@ -77,19 +89,23 @@ export async function runPlan(argv: string[]): Promise<CliResult> {
           from: { stage: planStage(capture) },
           to: { stage: planStage(target) },
           ...diff,
+          cost: delta,
         };
         return { stdout: JSON.stringify(doc, null, 2) + "\n", stderr: "", code: 0 };
       }
-      return { stdout: renderDiff(diff, label(capture), label(target)), stderr: "", code: 0 };
+      return { stdout: renderDiff(diff, label(capture), label(target)) + renderCostDelta(delta), stderr: "", code: 0 };
     }
 
+    const cost = () => estimateCost(capture, loadPrices(), args.assumptions);
     switch (args.format) {
       case "json":
-        return { stdout: JSON.stringify(planJson(capture), null, 2) + "\n", stderr: "", code: 0 };
+        return { stdout: JSON.stringify({ ...planJson(capture), cost: cost() }, null, 2) + "\n", stderr: "", code: 0 };
       case "mermaid":
+        return { stdout: renderArchitectureMermaid(buildArchitecture(capture, planRegions(capture))), stderr: "", code: 0 };
+      case "mermaid-resources":
         return { stdout: renderMermaid(capture), stderr: "", code: 0 };
       default:
-        return { stdout: renderTree(capture, stageName(capture)), stderr: "", code: 0 };
+        return { stdout: renderTree(capture, stageName(capture)) + renderCost(cost()), stderr: "", code: 0 };
     }
   } catch (err) {
     return cliFailure(err, "plan", USAGE);
