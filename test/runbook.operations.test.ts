@@ -292,11 +292,15 @@ describe("npm run runbook: operations", function () {
       assert.equal(run.code, 0, run.stderr);
       assertInOrder(doc.steps, [
         /pulumi config set --stack dev domain example\.org/,
+        /pulumi config set --stack dev domainDelegated false/,
         /^pulumi up /,
         /pulumi stack output nameServers/,
         /^dig \+short NS example\.org/,
         /pulumi config set --stack dev domainDelegated true/,
       ]);
+      const first = doc.steps[stepIndex(doc.steps, /domainDelegated false/)];
+      const order = (c: RegExp) => first.commands.findIndex((x) => c.test(x));
+      assert.ok(order(/domainDelegated false/) < order(/^pulumi up /), "not delegated yet on the first up");
       const delegated = stepIndex(doc.steps, /domainDelegated true/);
       assert.ok(
         doc.steps[delegated].commands.some((c) => c.startsWith("pulumi up ")),
