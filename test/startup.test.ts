@@ -61,8 +61,6 @@ describe("startup", () => {
       ["tools/plan.ts", "runPlan", ["--help"], 0],
       ["tools/plan.ts", "runPlan", ["--stage"], 1],
       ["tools/plan.ts", "runPlan", ["--json", "--mermaid"], 1],
-      ["tools/policy.ts", "runPolicyCli", ["--help"], 0],
-      ["tools/policy.ts", "runPolicyCli", ["--no-such-flag"], 1],
       ["tools/runbook.ts", "runRunbookCli", ["--help"], 0],
       ["tools/runbook.ts", "runRunbookCli", ["explode"], 1],
     ];
