@@ -7,10 +7,19 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs the program once per distinct selection (the runtime is global, so runs are serialised). */
 export function plan(selection: StackSelection): Promise<Capture> {
-  const key = JSON.stringify(selection);
+  return cachedCapture(selection, false);
+}
+
+/** The same, as a first `pulumi preview` (computed values unknown): the policy pack's preview view. */
+export function previewPlan(selection: StackSelection): Promise<Capture> {
+  return cachedCapture(selection, true);
+}
+
+function cachedCapture(selection: StackSelection, preview: boolean): Promise<Capture> {
+  const key = preview ? `preview ${JSON.stringify(selection)}` : JSON.stringify(selection);
   let result = cache.get(key);
   if (!result) {
-    result = queue.then(() => captureProgram(loadStackConfig(selection)));
+    result = queue.then(() => captureProgram({ ...loadStackConfig(selection), preview }));
     queue = result.catch(() => undefined);
     cache.set(key, result);
   }
@@ -34,3 +43,7 @@ export function named(capture: Capture, type: string, name: string): ResourceRec
 }
 
 export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => [r.urn, r]));
+
+/** A plan loader for the policy CLI (tools/policy.ts) that shares the caches above. */
+export const viewLoader = (selection: StackSelection, preview: boolean): Promise<Capture> =>
+  preview ? previewPlan(selection) : plan(selection);

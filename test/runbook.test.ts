@@ -6,81 +6,24 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition, StageNumber } from "../components/stages";
-import type { PlanDiff } from "../tools/compare";
-import { runRunbook, Step } from "../tools/runbook";
-import { plan } from "./helpers";
-
-const ROOT = path.resolve(__dirname, "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunbookDoc {
-  operation: string;
-  stack: string;
-  stop: boolean;
-  steps: Step[];
-  diff: PlanDiff;
-  configDiff?: { onlyIn: Record<string, string[]>; changed: { key: string; from: unknown; to: unknown }[] };
-}
-
-// runRunbook and the helpers' plan() share the process-global Pulumi runtime: never overlap them.
-const runs = new Map<string, Promise<Run>>();
-let queue: Promise<unknown> = Promise.resolve();
-function runbook(...argv: string[]): Promise<Run> {
-  const key = JSON.stringify(argv);
-  let run = runs.get(key);
-  if (!run) {
-    run = queue.then(() => runRunbook(argv));
-    queue = run.catch(() => undefined);
-    runs.set(key, run);
-  }
-  return run;
-}
-async function captured(selection: Parameters<typeof plan>[0]) {
-  const result = queue.then(() => plan(selection));
-  queue = result.catch(() => undefined);
-  return result;
-}
-async function json(...argv: string[]): Promise<{ run: Run; doc: RunbookDoc }> {
-  const run = await runbook(...argv, "--json");
-  assert.ok(run.stdout, `no JSON output: ${run.stderr}`);
-  return { run, doc: JSON.parse(run.stdout) as RunbookDoc };
-}
-
-const stackFile = (stack: string) =>
-  (parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
-const PROJECT = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
-const prodRegions = stackFile("prod")[`${PROJECT}:regions`] as string[];
-
-/** Index of the first step whose title or commands match. */
-function stepIndex(steps: Step[], pattern: RegExp): number {
-  return steps.findIndex((s) => pattern.test(s.title) || s.commands.some((c) => pattern.test(c)));
-}
-const allCommands = (steps: Step[]) => steps.flatMap((s) => s.commands);
-const noStackTrace = (text: string) => !/^\s+at /m.test(text);
-
-function assertNumbered(doc: RunbookDoc): void {
-  assert.ok(doc.steps.length > 0);
-  assert.deepEqual(
-    doc.steps.map((s) => s.n),
-    doc.steps.map((_, i) => i + 1),
-  );
-}
-
-function assertInOrder(steps: Step[], patterns: RegExp[]): void {
-  const at = patterns.map((p) => stepIndex(steps, p));
-  at.forEach((i, k) => assert.ok(i >= 0, `no step matches ${patterns[k]}`));
-  for (let k = 1; k < at.length; k++) assert.ok(at[k - 1] <= at[k], `${patterns[k - 1]} comes before ${patterns[k]}`);
-}
+import { runRunbook } from "../tools/runbook";
+import {
+  allCommands,
+  assertInOrder,
+  assertNumbered,
+  captured,
+  json,
+  noStackTrace,
+  prodRegions,
+  PROJECT,
+  ROOT,
+  Run,
+  runbook,
+  stackFile,
+  stepIndex,
+} from "./runbookHelpers";
 
 describe("npm run runbook", function () {
   this.timeout(120_000);
@@ -140,7 +83,7 @@ describe("npm run runbook", function () {
       const afterUrns = new Set(after.resources.map((r) => r.urn));
       const released = before.resources.filter((r) => r.type === "aws:ec2/eip:Eip" && !afterUrns.has(r.urn));
       assert.ok(released.length > 0, "the plans release an EIP");
-      const eipStep = doc.steps[stepIndex(doc.steps, /Elastic IP/)];
+      const eipStep = doc.steps[stepIndex(doc.steps, /^The host's Elastic IP is released$/)];
       for (const eip of released) assert.ok(eipStep.notes.join(" ").includes(eip.name), `names ${eip.name}`);
       assert.ok(stepIndex(doc.steps, /TTL/) >= 0, "a DNS TTL step");
       assert.ok(stepIndex(doc.steps, /TTL/) < stepIndex(doc.steps, /^pulumi up /), "TTL before up");
@@ -152,7 +95,7 @@ describe("npm run runbook", function () {
       assert.ok(stageDefinition(7).capabilities.multiRegion && !stageDefinition(6).capabilities.multiRegion);
       const devClass = (stackFile("dev")[`${PROJECT}:database`] as { instanceClass: string }).instanceClass;
       const { doc } = await json("promote", "--stack", "dev", "--from", "6", "--to", "7", "--set", 'regions=["us-east-1","eu-west-1"]');
-      const classStep = doc.steps[stepIndex(doc.steps, /db\.t\*/)];
+      const classStep = doc.steps.find((s) => s.notes.some((n) => n.includes("db.t*")));
       assert.ok(classStep, "an instance-class step");
       if (/^db\.t/.test(devClass)) assert.ok(classStep.commands.some((c) => c.includes("database.instanceClass")));
       const regionsStep = doc.steps[stepIndex(doc.steps, /Regions after the first/)];
@@ -246,7 +189,7 @@ describe("npm run runbook", function () {
       const configStep = stepIndex(doc.steps, /pulumi config set-all/);
       assert.ok(setRegions.every((s) => doc.steps[configStep].commands[0].includes(s)));
       assertInOrder(doc.steps, [
-        /AuroraGlobalDBReplicationLag/,
+        /AuroraGlobalDBRPOLag/,
         /switchover-global-cluster/,
         /pulumi config set-all/,
         /pulumi preview/,
@@ -284,8 +227,7 @@ describe("npm run runbook", function () {
         return out;
       };
       const [dev, prod] = [flat(stackFile("dev")), flat(stackFile("prod"))];
-      const { run, doc } = await json("dev-to-prod", "--from", "dev", "--to", "prod");
-      assert.equal(run.code, 0, run.stderr);
+      const { doc } = await json("dev-to-prod", "--from", "dev", "--to", "prod");
       assertNumbered(doc);
       assert.ok(doc.configDiff);
       assert.deepEqual(doc.configDiff.onlyIn.dev, [...dev.keys()].filter((k) => !prod.has(k)).sort());

@@ -195,7 +195,11 @@ describe("stage 5 with a domain, in a region other than us-east-1", () => {
   const REGION = "eu-west-1";
   let c: Capture;
   before(async () => {
-    c = await plan({ stack: "dev", stage: STAGE, set: ["domain=example.com", `aws:region=${REGION}`, `regions=["${REGION}"]`] });
+    c = await plan({
+      stack: "dev",
+      stage: STAGE,
+      set: ["domain=example.com", "domainDelegated=true", `aws:region=${REGION}`, `regions=["${REGION}"]`],
+    });
   });
 
   it("issues the CloudFront certificate in us-east-1 and the ALB's in the stack's region", () => {
