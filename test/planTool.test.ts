@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { runPlan } from "../tools/plan";
 import type { PlanDiff } from "../tools/compare";
 import { renderDiff, renderMermaid, shortPair } from "../tools/render";
-import { plan } from "./helpers";
+import { plan, RUN_TS } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,8 +22,8 @@ function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["-r", "ts-node/register", "tools/plan.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      [...RUN_TS, "tools/plan.ts", ...args],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });

@@ -60,14 +60,14 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     mermaid: { type: "boolean", default: false },
     resources: { type: "boolean", default: false },
     compare: { type: "string" },
-    "to-set": { type: "string", multiple: true, default: [] },
     assume: { type: "string", multiple: true, default: [] },
+    "to-set": { type: "string", multiple: true, default: [] },
     help: { type: "boolean", short: "h", default: false },
   });
   const v = parsed.values;
   if (v.json && v.mermaid) throw new UsageError("--json and --mermaid are exclusive");
-  const toSet = v["to-set"] ?? [];
   if (v.resources && !v.mermaid) throw new UsageError("--resources is a view of --mermaid: use --mermaid --resources");
+  const toSet = v["to-set"] ?? [];
   if (v.mermaid && (v.compare !== undefined || toSet.length > 0))
     throw new UsageError("--compare prints a diff (text or --json), not a diagram");
   return {
