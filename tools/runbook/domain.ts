@@ -46,13 +46,18 @@ export async function addDomain(args: Args): Promise<Built> {
   if (existing === domain) throw new UsageError(`${stack} already has domain ${domain}`);
   const before = await capture(current);
   // The domain goes through the program's own validation: a bad name is a ConfigError (exit 2).
-  const after = await capture(loadStackConfig({ stack, set: [...args.set, `domain=${domain}`] }));
+  const after = await capture(loadStackConfig({ stack, set: [...args.set, `domain=${domain}`, "domainDelegated=false"] }));
   const steps = new Steps();
   steps.add(
     `Set the domain (the zone is created; certificates are not awaited yet)`,
-    [`pulumi config set --stack ${stack} domain ${domain}`, previewCommand(stack), upCommand(stack)],
     [
-      "Leave `domainDelegated` unset for this up: the program creates the Route 53 zone and does not block on certificate validation of a zone nobody can resolve yet.",
+      `pulumi config set --stack ${stack} domain ${domain}`,
+      `pulumi config set --stack ${stack} domainDelegated false`,
+      previewCommand(stack),
+      upCommand(stack),
+    ],
+    [
+      "`domainDelegated` is required with `domain`; false for this up: the program creates the Route 53 zone and requests no certificate, so nothing blocks on the validation of a zone nobody can resolve yet.",
     ],
   );
   for (const s of delegationSteps(stack, domain)) steps.add(s.title, s.commands, s.notes);
