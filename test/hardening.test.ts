@@ -125,4 +125,22 @@ describe("hardening", () => {
     assert.match(script, /ExecStartPre=\+/);
     assert.match(script, /DynamicUser=yes/);
   });
+
+  for (const stage of [2, 3])
+    it(`stage ${stage}: the data volume is in the AZ of the host it is attached to (an EBS volume attaches only within its AZ)`, async () => {
+      const c = await plan({ stack: "dev", stage });
+      const index = byUrn(c);
+      const attachment = one(c, "aws:ec2/volumeAttachment:VolumeAttachment");
+      const [hostUrn] = attachment.propertyDependencies.instanceId ?? [];
+      const [volumeUrn] = attachment.propertyDependencies.volumeId ?? [];
+      const host = index.get(hostUrn);
+      const volume = index.get(volumeUrn);
+      assert.equal(host?.type, "aws:ec2/instance:Instance");
+      assert.equal(volume?.type, "aws:ebs/volume:Volume");
+      // The instance has no AZ of its own: it takes its subnet's.
+      const subnet = index.get((host!.propertyDependencies.subnetId ?? [])[0]);
+      assert.equal(subnet?.type, "aws:ec2/subnet:Subnet");
+      assert.equal(typeof subnet!.inputs.availabilityZone, "string");
+      assert.equal(volume!.inputs.availabilityZone, subnet!.inputs.availabilityZone);
+    });
 });
