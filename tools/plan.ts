@@ -31,8 +31,8 @@ const planModules = async () => ({
   ...(await import("./stackConfig")),
 });
 
-export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid]
-                    [--compare [N]] [--to-set key.path=value]...
+export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid [--resources]]
+                    [--compare [N]] [--to-set key.path=value]... [--assume key=value]...
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
   --stage N         override the stage (same as --set stage=N)
   --set K=V         override a config key (dotted path; V parsed as JSON when it parses, else a string); repeatable
