@@ -134,6 +134,7 @@ export const configSchema = z
       .min(1, { error: "must list at least one region" })
       .optional(),
     domain: pattern(DOMAIN_RE, "a lower-case DNS name such as example.com (letters, digits, '-' and dots; no spaces)").optional(),
+    domainDelegated: bool().optional(),
     compute: computeSchema.optional(),
     network: networkSchema.optional(),
     database: databaseSchema.optional(),
@@ -223,6 +224,16 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
   }
   if (cpuLow !== undefined && cpuHigh !== undefined && cpuLow >= cpuHigh) {
     problems.push({ key: "compute.cpuLow", value: cpuLow, message: `must be below compute.cpuHigh (${cpuHigh})` });
+  }
+  if (typeof values.domain === "string" && values.domainDelegated === undefined) {
+    problems.push({
+      key: "domainDelegated",
+      value: undefined,
+      message:
+        "must be set when domain is set: false until the zone's nameServers (a stack output) are delegated at your registrar, " +
+        "then true (a stack that already serves HTTPS on its domain: true). Certificates are only validated when it is true, " +
+        "because ACM waits up to 75 minutes for a zone nobody can resolve yet",
+    });
   }
   for (const dup of duplicates(regions ?? [])) {
     problems.push({ key: "regions", value: regions, message: `lists ${dup} more than once; each region may appear once` });

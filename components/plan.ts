@@ -3,6 +3,7 @@
  * typed object every component reads. Pure: no Pulumi resources, no AWS calls.
  */
 import { ConfigError, RawConfig } from "./config";
+import { derivedNameProblems } from "./names";
 import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
 
 export interface PlanContext {
@@ -63,6 +64,12 @@ export interface PlatformPlan {
   /** The regions that get a regional stack now (only the primary before multi-region stages). */
   activeRegions: string[];
   domain?: string;
+  /**
+   * The zone of `domain` is delegated (config `domainDelegated`): only then are certificates
+   * validated, HTTPS served and records written. Before, the stack creates the zone and serves on
+   * its raw endpoints, so that no `up` waits on ACM for a zone nobody can resolve yet.
+   */
+  domainDelegated: boolean;
   network: { cidr: string; azs: number };
   compute: ComputePlan;
   /** The stage-2 encrypted EBS data volume still exists (stage 2 on, until retired). */
@@ -151,6 +158,9 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
       `database.hostVolumeRetired is ignored at stage ${stage.stage}: the host's data volume still holds the database. Retire it after the stage that moves the database to Aurora.`,
     );
   }
+  if (config.domainDelegated !== undefined && config.domain === undefined) {
+    warnings.push("domainDelegated has no effect without domain.");
+  }
   const defaultArchitecture = cpuArchitecture(defaults.compute.instanceType);
   if (caps.singleHost && compute.architecture !== defaultArchitecture) {
     warnings.push(
@@ -159,7 +169,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     );
   }
 
-  return {
+  const plan: PlatformPlan = {
     project: ctx.project,
     stack: ctx.stack,
     stage,
@@ -171,6 +181,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     homeRegion,
     activeRegions: caps.multiRegion ? regions : [regions[0]],
     domain: config.domain,
+    domainDelegated: config.domain !== undefined && config.domainDelegated === true,
     network: { cidr: config.network?.cidr ?? DEFAULT_CIDR, azs: caps.network ? (config.network?.azs ?? defaults.azs) : 0 },
     compute,
     hostDataVolume: caps.network && (caps.hostDatabase || !hostVolumeRetired),
@@ -185,4 +196,9 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     nosqlTables: caps.federation ? (config.nosqlTables ?? []) : [],
     warnings,
   };
+  // AWS rejects some names a project or stack name can produce (SSM's reserved `aws`/`ssm`, ids
+  // that must start with a letter): refuse them before anything is registered.
+  const nameProblems = derivedNameProblems(plan);
+  if (nameProblems.length > 0) throw new ConfigError(nameProblems);
+  return plan;
 }

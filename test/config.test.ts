@@ -131,6 +131,7 @@ describe("config validation", () => {
         stage: 7,
         regions: ["us-east-1", "eu-west-1"],
         domain: "shop.example.com",
+        domainDelegated: true,
         compute: { instanceType: "m7g.large", minSize: 3, maxSize: 12, cpuHigh: 70, cpuLow: 25 },
         network: { cidr: "10.20.0.0/16", azs: 3 },
         database: { instanceClass: "db.r6g.large", readers: 2, domains: [{ name: "users", shards: 2 }], hostVolumeRetired: true },

@@ -1,6 +1,10 @@
 /** Shared test helpers: run the real program offline for a stack + overrides, and query the graph. */
+import * as path from "node:path";
 import { Capture, captureProgram, ResourceRecord } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
+
+/** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
+export const RUN_TS = ["-r", path.join(__dirname, "..", "tools", "register.js")];
 
 const cache = new Map<string, Promise<Capture>>();
 let queue: Promise<unknown> = Promise.resolve();

@@ -23,7 +23,7 @@ import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { loadPackConfig, PackConfig, runPolicies, View, VIEWS } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
-import { plan, previewPlan } from "./helpers";
+import { plan, previewPlan, RUN_TS } from "./helpers";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -38,9 +38,8 @@ const LEVEL_NAMES = ["advisory", "mandatory", "disabled", "remediate"];
 
 function startPack(): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], {
+    const child = spawn(process.execPath, [...RUN_TS, "index.ts"], {
       cwd: path.join(ROOT, "policies"),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

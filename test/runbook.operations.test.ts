@@ -266,6 +266,12 @@ describe("npm run runbook: operations", function () {
       const { doc } = await json("retire-host-volume", "--stack", "dev");
       assert.ok(!allCommands(doc.steps).some((c) => c.includes("state unprotect")));
       assert.ok(!allCommands(doc.steps).some((c) => c.includes("delete-volume")), "Pulumi deletes it itself");
+      // The host is still there at stage 3: detaching stops it, so the runbook starts it again.
+      const attachment = (await captured({ stack: "dev", stage: 3 })).resources.find(
+        (r) => r.type === "aws:ec2/volumeAttachment:VolumeAttachment",
+      );
+      assert.equal(attachment?.inputs.stopInstanceBeforeDetaching, true);
+      assertInOrder(doc.steps, [/database\.hostVolumeRetired true/, /aws ec2 start-instances/]);
     });
 
     it("refuses while the volume still holds the database (stage 2)", async () => {
@@ -292,11 +298,15 @@ describe("npm run runbook: operations", function () {
       assert.equal(run.code, 0, run.stderr);
       assertInOrder(doc.steps, [
         /pulumi config set --stack dev domain example\.org/,
+        /pulumi config set --stack dev domainDelegated false/,
         /^pulumi up /,
         /pulumi stack output nameServers/,
         /^dig \+short NS example\.org/,
         /pulumi config set --stack dev domainDelegated true/,
       ]);
+      const first = doc.steps[stepIndex(doc.steps, /domainDelegated false/)];
+      const order = (c: RegExp) => first.commands.findIndex((x) => c.test(x));
+      assert.ok(order(/domainDelegated false/) < order(/^pulumi up /), "not delegated yet on the first up");
       const delegated = stepIndex(doc.steps, /domainDelegated true/);
       assert.ok(
         doc.steps[delegated].commands.some((c) => c.startsWith("pulumi up ")),

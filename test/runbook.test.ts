@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition, StageNumber } from "../components/stages";
 import { runRunbook } from "../tools/runbook";
+import { RUN_TS } from "./helpers";
 import {
   allCommands,
   assertInOrder,
@@ -269,8 +270,8 @@ describe("npm run runbook", function () {
         new Promise<Run>((resolve) => {
           execFile(
             process.execPath,
-            ["-r", "ts-node/register", "tools/runbook.ts", ...args],
-            { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+            [...RUN_TS, "tools/runbook.ts", ...args],
+            { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
             (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
           );
         });

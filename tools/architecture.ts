@@ -191,14 +191,12 @@ export function buildArchitecture(capture: Capture, planRegions: string[]): Arch
     addNode(nodeId(`host_${host.name}`), "host", `EC2 host<br/>${host.inputs.instanceType ?? "?"}`, host.region, [host]);
   for (const assoc of g.ofType(T.eipAssociation))
     for (const eip of g.refs(assoc, T.eip)) addNode(nodeId(`ip_${eip.name}`), "ip", "Elastic IP", eip.region, [eip]);
-  for (const v of g.ofType(T.volume))
-    addNode(
-      nodeId(`vol_${v.name}`),
-      "volume",
-      `EBS ${localName(v)}<br/>${v.inputs.size ?? "?"} GiB ${v.inputs.type ?? ""}`.trim(),
-      v.region,
-      [v],
-    );
+  for (const v of g.ofType(T.volume)) {
+    // A volume nothing attaches any more is the stage-2 data kept after the host went away.
+    const attached = g.referrers(v, T.volumeAttachment).length + g.referrers(v, T.instance).length > 0;
+    const label = `EBS ${localName(v)}<br/>${v.inputs.size ?? "?"} GiB ${v.inputs.type ?? ""}${attached ? "" : "<br/>detached, kept"}`;
+    addNode(nodeId(`vol_${v.name}`), "volume", label, v.region, [v]);
+  }
   for (const lb of g.ofType(T.loadBalancer)) {
     const internal = lb.inputs.internal === true;
     addNode(nodeId(`lb_${lb.name}`), "loadBalancer", internal ? "internal ALB" : "ALB<br/>internet-facing", lb.region, [lb]);
@@ -436,12 +434,33 @@ export function renderArchitectureMermaid(arch: Architecture): string {
     return `${n.id}${open}"${escape(n.label)}"${close}`;
   };
   for (const n of sorted.filter((n) => !n.region)) lines.push(`  ${shape(n)}`);
+  // A region's NAT gateways share one box, and egress edges point at the box: one edge per
+  // compute node instead of one per compute node and AZ.
+  const natGroup = new Map<string, string>();
   for (const region of arch.regions) {
     lines.push(`  subgraph ${nodeId("region_" + region)}["${region}"]`);
     lines.push("    direction TB");
-    for (const n of sorted.filter((n) => n.region === region)) lines.push(`    ${shape(n)}`);
+    const members = sorted.filter((n) => n.region === region);
+    for (const n of members.filter((n) => n.kind !== "nat")) lines.push(`    ${shape(n)}`);
+    const nats = members.filter((n) => n.kind === "nat");
+    if (nats.length) {
+      const group = nodeId(`nat_${region}`);
+      lines.push(`    subgraph ${group}["${nats.length > 1 ? `NAT gateway per AZ (${nats.length})` : "NAT gateway"}"]`);
+      for (const n of nats) {
+        lines.push(`      ${shape(n)}`);
+        natGroup.set(n.id, group);
+      }
+      lines.push("    end");
+    }
     lines.push("  end");
   }
-  for (const e of arch.edges) lines.push(`  ${e.from} ${ARROWS[e.kind]}${e.label ? `|"${escape(e.label)}"|` : ""} ${e.to}`);
+  const drawn = new Set<string>();
+  for (const e of arch.edges) {
+    const to = (e.kind === "egress" && natGroup.get(e.to)) || e.to;
+    const label = e.kind === "egress" && to !== e.to ? "egress" : e.label;
+    const line = `  ${e.from} ${ARROWS[e.kind]}${label ? `|"${escape(label)}"|` : ""} ${to}`;
+    if (!drawn.has(line)) lines.push(line);
+    drawn.add(line);
+  }
   return lines.join("\n") + "\n";
 }

@@ -138,7 +138,12 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     case "aws:s3/bucket:Bucket": {
       const bucket = inputs.bucket ?? `${name}-${hex(type + name, 7)}`;
-      return { arn: `arn:aws:s3:::${bucket}`, bucket, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` };
+      return {
+        arn: `arn:aws:s3:::${bucket}`,
+        bucket,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+      };
     }
     case "aws:dynamodb/table:Table":
       return {

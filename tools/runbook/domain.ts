@@ -1,13 +1,23 @@
 /**
  * Setting `domain` in the right order. ACM DNS validation of a new zone waits until the zone is
  * delegated at the registrar (the provider waits up to 75 minutes), so the program creates the
- * zone and does not wait for validation until `domainDelegated` is true: set the domain, `up`,
+ * zone and does not wait for validation until `domainDelegated` is true: set the domain (and
+ * `domainDelegated` false), `up`,
  * delegate the zone's name servers, check them with `dig`, then set `domainDelegated` and `up`.
  */
+import { configSchema } from "../../components/config";
 import { loadStackConfig, UsageError } from "../stackConfig";
 import { Args, required } from "./args";
 import { capture, rawConfig } from "./stack";
 import { Built, previewCommand, Steps, upCommand, verifyStep } from "./steps";
+
+/**
+ * Whether the program's config schema has `domainDelegated` yet (it arrives with the change that
+ * makes the program wait for it, and is then required with `domain`): the plan of the first step
+ * sets it to false only when the program knows it. The printed steps always set it.
+ */
+const DELEGATION_KEY = "domainDelegated";
+const programKnowsDelegation = DELEGATION_KEY in configSchema.shape;
 
 export interface StepSpec {
   title: string;
@@ -32,7 +42,7 @@ export function delegationSteps(stack: string, domain: string): StepSpec[] {
     },
     {
       title: "Tell the program the zone is delegated, then apply: ACM validates the certificates",
-      commands: [`pulumi config set --stack ${stack} domainDelegated true`, previewCommand(stack), upCommand(stack)],
+      commands: [`pulumi config set --stack ${stack} ${DELEGATION_KEY} true`, previewCommand(stack), upCommand(stack)],
       notes: ["With the zone delegated, validation takes minutes; HTTPS listeners and the domain's aliases come with this up."],
     },
   ];
@@ -46,13 +56,19 @@ export async function addDomain(args: Args): Promise<Built> {
   if (existing === domain) throw new UsageError(`${stack} already has domain ${domain}`);
   const before = await capture(current);
   // The domain goes through the program's own validation: a bad name is a ConfigError (exit 2).
-  const after = await capture(loadStackConfig({ stack, set: [...args.set, `domain=${domain}`] }));
+  const firstUp = [`domain=${domain}`, ...(programKnowsDelegation ? [`${DELEGATION_KEY}=false`] : [])];
+  const after = await capture(loadStackConfig({ stack, set: [...args.set, ...firstUp] }));
   const steps = new Steps();
   steps.add(
-    `Set the domain (the zone is created; certificates are not awaited yet)`,
-    [`pulumi config set --stack ${stack} domain ${domain}`, previewCommand(stack), upCommand(stack)],
+    `Set the domain, not delegated yet, and apply: the zone is created, no certificate is awaited`,
     [
-      "Leave `domainDelegated` unset for this up: the program creates the Route 53 zone and does not block on certificate validation of a zone nobody can resolve yet.",
+      `pulumi config set --stack ${stack} domain ${domain}`,
+      `pulumi config set --stack ${stack} ${DELEGATION_KEY} false`,
+      previewCommand(stack),
+      upCommand(stack),
+    ],
+    [
+      `With \`${DELEGATION_KEY}\` false the program creates the Route 53 zone and does not block on certificate validation of a zone nobody can resolve yet; the stack keeps serving on its raw endpoints.`,
     ],
   );
   for (const s of delegationSteps(stack, domain)) steps.add(s.title, s.commands, s.notes);

@@ -56,6 +56,10 @@ export function retirementSteps(steps: Steps, stack: string, c: Capture, titlePr
       ],
     );
   }
+  // While the host still runs (the stages with a single host), retiring also removes the volume's
+  // attachment, and the provider stops the instance to detach it (`stopInstanceBeforeDetaching`).
+  const attachment = custom(c, "aws:ec2/volumeAttachment:VolumeAttachment").find((a) => a.inputs.stopInstanceBeforeDetaching === true);
+  const host = custom(c, "aws:ec2/instance:Instance")[0];
   add(
     "Mark the volume retired, preview and apply",
     [`pulumi config set --stack ${stack} --path database.hostVolumeRetired true`, previewCommand(stack), upCommand(stack)],
@@ -63,8 +67,24 @@ export function retirementSteps(steps: Steps, stack: string, c: Capture, titlePr
       volume.retainOnDelete
         ? "The preview shows the volume deleted; because it is retainOnDelete, Pulumi only forgets it and AWS keeps it."
         : "The preview shows the volume deleted: Pulumi deletes it in AWS (the provider takes a final snapshot first).",
+      ...(attachment
+        ? [
+            "The host still has the volume attached: to detach it, the provider STOPS the host first (the app is down until the next step). Retire it after the promotion that removes the host to avoid this.",
+          ]
+        : []),
     ],
   );
+  if (attachment && host) {
+    add(
+      "Start the host again (the detach stopped it)",
+      [
+        `HOST_ID=$(aws ec2 describe-instances --region ${region} --filters Name=tag:Name,Values=${nameTag(host)} Name=instance-state-name,Values=stopped --query 'Reservations[0].Instances[0].InstanceId' --output text)`,
+        `aws ec2 start-instances --region ${region} --instance-ids "$HOST_ID"`,
+        `aws ec2 wait instance-status-ok --region ${region} --instance-ids "$HOST_ID"`,
+      ],
+      ["The volume's fstab entry is `nofail`: the host boots without it, and the app reads its database from Aurora."],
+    );
+  }
   if (volume.retainOnDelete) {
     add(
       "AWS still has the volume: delete it once the snapshot is enough",

@@ -157,6 +157,7 @@ const DETAILS: Partial<Record<OperatorStepId, (ctx: Context) => Detail>> = {
       ],
       notes: [
         "AWS cannot manage the master password of a cluster in an Aurora Global Database, so the up turns `manageMasterUserPassword` off and sets the program's password (`masterPasswordWo`); AWS then deletes the secret it managed (`rds!cluster-…`).",
+        "(ModifyDBCluster, ManageMasterUserPassword: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html: when management is turned off, RDS deletes the secret and uses the new password.)",
         "Anything that cached the old password (a client outside this stack, a connection pool) must re-read the secret named in the app's config; the app reads its config at start: restart it if `/ready` fails.",
       ],
     };
