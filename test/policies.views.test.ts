@@ -23,6 +23,7 @@ import {
   ViewCaptures,
 } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
+import { renderViews } from "../tools/policy";
 import { plan, previewPlan } from "./helpers";
 
 const captures = async (selection: StackSelection): Promise<ViewCaptures> => ({
@@ -271,6 +272,23 @@ describe("policy views: inputs, first preview and deployed outputs give the same
       said.map((v) => [v.enforcementLevel, /can't run policy 'iam-least-privilege' during preview/.test(v.message)]),
       [["advisory", true]],
     );
+  });
+
+  it("reports a mandatory verdict on which the views differ, naming the resource and the views", async () => {
+    const c = await captures({ stack: "dev", stage: 3 });
+    // Only the deployed outputs lose the managed password (as if AWS reported it off): only that view flags it.
+    const onlyDeployed = structuredClone(c);
+    onlyDeployed.normal.resources.find(is("aws:rds/cluster:Cluster"))!.outputs!.manageMasterUserPassword = false;
+    const runs = await byView(onlyDeployed);
+    assert.deepEqual(
+      viewDifferences(runs).map((d) => [d.verdict.split(" ")[0], d.in, d.notIn]),
+      [["db-managed-credentials", ["deployed"], ["inputs", "preview"]]],
+    );
+    assert.match(
+      renderViews(runs, "header"),
+      /the views differ on 1 mandatory verdict\(s\):\n {2}db-managed-credentials {2}us-east-1-db \(aws:rds\/cluster:Cluster\): in deployed, not in inputs, preview/,
+    );
+    assert.match(renderViews(await byView(c), "header"), /the 3 views agree on every mandatory verdict/);
   });
 
   it('reads an unset attribute the same whether the provider reports it as "", null or not at all', async () => {
