@@ -6,8 +6,8 @@ import { buildPlan } from "./components/plan";
 import { Platform } from "./components/platform";
 
 const project = pulumi.getProject();
-const { values, awsRegion } = decodeConfigValues(pulumi.runtime.allConfig(), project);
-const plan = buildPlan(validateConfig(values, awsRegion), awsRegion, { project, stack: pulumi.getStack() });
+const { values, awsRegion, strayKeys } = decodeConfigValues(pulumi.runtime.allConfig(), project);
+const plan = buildPlan(validateConfig(values, awsRegion, strayKeys), awsRegion, { project, stack: pulumi.getStack() });
 plan.warnings.forEach((w) => pulumi.log.warn(w));
 
 const platform = new Platform("platform", { plan });

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { allowTcp } from "./firewall";
+import { cacheIds } from "./names";
 
 export const CACHE_ENGINE = "redis";
 /** 7.1: in-transit encryption can be changed in place from 7.0.5 on, and IAM auth needs 7.0+. */
@@ -81,7 +82,7 @@ export class Cache extends pulumi.ComponentResource {
     const defaultUser = new aws.elasticache.User(
       `${p}-cache-default-user`,
       {
-        userId: `${args.identifierPrefix}-default`,
+        userId: cacheIds(args.identifierPrefix).defaultUser,
         userName: "default",
         engine: CACHE_ENGINE,
         accessString: "off -@all",
@@ -90,7 +91,7 @@ export class Cache extends pulumi.ComponentResource {
       parent,
     );
     // IAM authentication requires the user name to equal the user id.
-    this.appUserName = `${args.identifierPrefix}-app`;
+    this.appUserName = cacheIds(args.identifierPrefix).appUser;
     const appUser = new aws.elasticache.User(
       `${p}-cache-app-user`,
       {
@@ -105,7 +106,7 @@ export class Cache extends pulumi.ComponentResource {
     this.appUserArn = appUser.arn;
     const userGroup = new aws.elasticache.UserGroup(
       `${p}-cache-users`,
-      { userGroupId: `${args.identifierPrefix}-users`, engine: CACHE_ENGINE, userIds: [defaultUser.userId, appUser.userId] },
+      { userGroupId: cacheIds(args.identifierPrefix).userGroup, engine: CACHE_ENGINE, userIds: [defaultUser.userId, appUser.userId] },
       parent,
     );
 

@@ -14,6 +14,14 @@ export const MANAGED_POLICIES = {
   allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
 } as const;
 
+/**
+ * Days the access logs are kept. Long enough for an incident review or a quarterly audit; the
+ * lifecycle rule deletes older objects so the bucket does not grow for ever.
+ */
+export const ACCESS_LOG_RETENTION_DAYS = 90;
+/** Where each service writes in the log bucket. */
+export const ACCESS_LOG_PREFIXES = { staticBucket: "s3/static/", cloudfront: "cloudfront/" } as const;
+
 const STATIC_ORIGIN = "static-s3";
 const WEB_ORIGIN = "web-alb";
 
@@ -40,6 +48,7 @@ export class Cdn extends pulumi.ComponentResource {
   readonly hostedZoneId: pulumi.Output<string>;
   readonly distributionId: pulumi.Output<string>;
   readonly bucketName: pulumi.Output<string>;
+  readonly accessLogBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: CdnArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:cdn:Cdn", name, {}, opts);
@@ -66,6 +75,14 @@ export class Cdn extends pulumi.ComponentResource {
       parent,
     );
     new aws.s3.BucketVersioning(`${p}-static`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const logs = this.accessLogBucket(p, args.protectData, bucket.arn, identity.accountId);
+    new aws.s3.BucketLogging(
+      `${p}-static`,
+      { bucket: bucket.id, targetBucket: logs.bucket.id, targetPrefix: ACCESS_LOG_PREFIXES.staticBucket },
+      // S3 checks the target's permissions when logging is switched on: the policy must be there.
+      { parent: this, dependsOn: [logs.policy] },
+    );
 
     const oac = new aws.cloudfront.OriginAccessControl(
       `${p}-static-oac`,
@@ -129,12 +146,16 @@ export class Cdn extends pulumi.ComponentResource {
           },
         ],
         restrictions: { geoRestriction: { restrictionType: "none" } },
+        // Standard logging (legacy) to S3: CloudFront grants its log-delivery account FULL_CONTROL
+        // through the bucket's ACL, hence ACLs enabled on the log bucket (and only there).
+        loggingConfig: { bucket: logs.bucket.bucketDomainName, prefix: ACCESS_LOG_PREFIXES.cloudfront, includeCookies: false },
         viewerCertificate: certificate
           ? { acmCertificateArn: certificate.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
           : { cloudfrontDefaultCertificate: true },
         tags: { Name: `${p}-cdn` },
       },
-      parent,
+      // CloudFront rejects a log bucket whose ACLs are disabled: ownership controls first.
+      { parent: this, dependsOn: [logs.ownership] },
     );
 
     new aws.s3.BucketPolicy(
@@ -163,6 +184,77 @@ export class Cdn extends pulumi.ComponentResource {
     this.hostedZoneId = distribution.hostedZoneId;
     this.distributionId = distribution.id;
     this.bucketName = bucket.bucket;
+    this.accessLogBucketName = logs.bucket.bucket;
     this.registerOutputs({ domainName: this.domainName, bucketName: this.bucketName });
+  }
+
+  /**
+   * The access-log bucket of the static bucket (S3 server access logging) and of the distribution
+   * (CloudFront standard logging). Private (all public access blocked), SSE-S3 (S3 server access
+   * logging does not deliver to SSE-KMS target buckets), objects expire after the retention. ACLs
+   * stay enabled with BucketOwnerPreferred, which CloudFront's legacy logging needs; S3's own log
+   * delivery is granted through the bucket policy instead of the log-delivery group ACL.
+   */
+  private accessLogBucket(p: string, protectData: boolean, sourceBucketArn: pulumi.Input<string>, accountId: pulumi.Input<string>) {
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(
+      `${p}-access-logs`,
+      { forceDestroy: false, tags: { Name: `${p}-access-logs`, "scaling:data": "access-logs" } },
+      { parent: this, protect: protectData, retainOnDelete: protectData },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${p}-access-logs`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${p}-access-logs`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerPreferred" } },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${p}-access-logs`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${p}-access-logs`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-access-logs",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: ACCESS_LOG_RETENTION_DAYS },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      parent,
+    );
+    // S3 server access logs arrive through the logging service principal, limited to the static
+    // bucket of this account (AWS's recommended grant, instead of the log-delivery group ACL).
+    const policy = new aws.s3.BucketPolicy(
+      `${p}-access-logs`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "S3ServerAccessLogsFromTheStaticBucket",
+              Effect: "Allow",
+              Principal: { Service: "logging.s3.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/${ACCESS_LOG_PREFIXES.staticBucket}*`,
+              Condition: { ArnLike: { "aws:SourceArn": sourceBucketArn }, StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ],
+        }),
+      },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    return { bucket, ownership, policy };
   }
 }

@@ -5,9 +5,12 @@
  * policy pack (a dev stack may run below them on purpose).
  */
 import { z } from "zod";
+import * as awsProviderConfig from "@pulumi/aws/config";
 import { Region } from "@pulumi/aws/types/enums";
 import { regionFacts } from "./awsFacts";
 import { ADDRESS_PLAN_AZ_SLOTS, STAGE_NUMBERS, StageNumber, isStageNumber } from "./stages";
+import { closest, didYouMean } from "./suggest";
+import instanceTypes from "../data/instance-types.json";
 
 export const STAGE_ALLOWED = `a whole number from ${STAGE_NUMBERS[0]} to ${STAGE_NUMBERS[STAGE_NUMBERS.length - 1]} (the scaling-journey stage)`;
 
@@ -25,15 +28,41 @@ const bool = () => z.boolean({ error: "must be true or false" });
 const pattern = (re: RegExp, allowed: string) =>
   z.string({ error: `must be a string: ${allowed}` }).regex(re, { error: `must be ${allowed}` });
 
-const regionName = z.enum(AWS_REGIONS as [string, ...string[]], {
-  error: `must be an AWS region code such as us-east-1 (one of ${AWS_REGIONS.join(", ")})`,
-});
+/** What `aws:region` or an entry of `regions` must be, with the closest codes when it is not. */
+export function regionMessage(input: unknown): string {
+  if (typeof input !== "string") return "must be an AWS region code such as us-east-1";
+  return `is not an AWS region code (such as us-east-1).${didYouMean(closest(input, AWS_REGIONS, 3, 3))}`;
+}
+
+const regionName = z.enum(AWS_REGIONS as [string, ...string[]], { error: (issue) => regionMessage(issue.input) });
+
+/** AWS's instance types, classes and node types (data/instance-types.json: source and date read). */
+export const EC2_INSTANCE_TYPES: readonly string[] = instanceTypes.ec2InstanceTypes.values;
+export const AURORA_POSTGRESQL_CLASSES: readonly string[] = instanceTypes.auroraPostgresqlInstanceClasses.values;
+export const ELASTICACHE_NODE_TYPES: readonly string[] = instanceTypes.elasticacheNodeTypes.values;
+
+/**
+ * A few valid types close to a bad one: the sizes of its own family when the family exists
+ * (`t4g.nope` → t4g.nano, t4g.micro…), else the nearest names.
+ */
+export function closeTypes(value: string, valid: readonly string[], limit = 5): string[] {
+  const family = value.slice(0, value.lastIndexOf(".") + 1);
+  const sameFamily = family ? valid.filter((t) => t.startsWith(family)) : [];
+  if (sameFamily.length > 0) return closest(value, sameFamily, limit, Infinity);
+  return closest(value, valid, limit, 4);
+}
+
+/** A string that must be one of AWS's known types; the error names close valid values. */
+const knownType = (valid: readonly string[], what: string, example: string) =>
+  z.enum(valid as [string, ...string[]], {
+    error: (issue) =>
+      typeof issue.input === "string"
+        ? `is not ${what} AWS offers (data/instance-types.json).${didYouMean(closeTypes(issue.input, valid))}`
+        : `must be a string: ${what} such as ${example}`,
+  });
 
 /** A DNS name AWS Route 53 accepts for a public hosted zone (lower-case labels, 2+ labels). */
 const DOMAIN_RE = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-/** EC2 instance types look like family+generation+attributes "." size: t4g.small, m7i.2xlarge. */
-const INSTANCE_TYPE_RE = /^[a-z]+[0-9][a-z0-9-]*\.[a-z0-9]+$/;
-const DB_CLASS_RE = /^db\.[a-z]+[0-9][a-z0-9-]*\.[a-z0-9]+$/;
 /** Short lower-case names: they end up in resource names, DNS labels and SSM paths. */
 const NAME_RE = /^[a-z][a-z0-9-]{0,19}$/;
 const NAME_ALLOWED = "1–20 characters: lower-case letters, digits and '-', starting with a letter";
@@ -44,7 +73,7 @@ const PATH_RE = /^\/[a-z0-9][a-z0-9/_-]*$/;
 
 const computeSchema = z
   .object({
-    instanceType: pattern(INSTANCE_TYPE_RE, "an EC2 instance type such as t4g.small or m7i.large"),
+    instanceType: knownType(EC2_INSTANCE_TYPES, "an EC2 instance type", "t4g.small or m7i.large"),
     minSize: intIn(0, 100),
     maxSize: intIn(1, 200),
     cpuHigh: intIn(1, 100),
@@ -80,7 +109,7 @@ const domainSchema = z.object({ name: pattern(NAME_RE, NAME_ALLOWED), shards: in
 
 const databaseSchema = z
   .object({
-    instanceClass: pattern(DB_CLASS_RE, "an Aurora DB instance class such as db.r6g.large or db.t4g.medium"),
+    instanceClass: knownType(AURORA_POSTGRESQL_CLASSES, "a DB instance class for Aurora PostgreSQL", "db.r6g.large or db.t4g.medium"),
     readers: intIn(0, 15),
     domains: z.array(domainSchema, { error: "must be a list of {name, shards}" }).min(1, { error: "must list at least one domain" }),
     hostVolumeRetired: bool(),
@@ -110,7 +139,10 @@ export const configSchema = z
   .object({
     stage: z
       .number({ error: (issue) => (issue.input === undefined ? `is required: ${STAGE_ALLOWED}` : `must be ${STAGE_ALLOWED}`) })
-      .int({ error: `must be ${STAGE_ALLOWED}` })
+      // min/max also give the JSON Schema its range; the first failing check is the one reported.
+      .int({ error: `must be ${STAGE_ALLOWED}`, abort: true })
+      .min(STAGE_NUMBERS[0], { error: `must be ${STAGE_ALLOWED}`, abort: true })
+      .max(STAGE_NUMBERS[STAGE_NUMBERS.length - 1], { error: `must be ${STAGE_ALLOWED}`, abort: true })
       .refine(isStageNumber, { error: `must be ${STAGE_ALLOWED}` })
       .transform((n) => n as StageNumber),
     regions: z
@@ -118,6 +150,7 @@ export const configSchema = z
       .min(1, { error: "must list at least one region" })
       .optional(),
     domain: pattern(DOMAIN_RE, "a lower-case DNS name such as example.com (letters, digits, '-' and dots; no spaces)").optional(),
+    domainDelegated: bool().optional(),
     compute: computeSchema.optional(),
     network: networkSchema.optional(),
     database: databaseSchema.optional(),
@@ -197,6 +230,8 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
   const compute = record(values.compute);
   const database = record(values.database);
   const regions = Array.isArray(values.regions) ? values.regions.map(String) : undefined;
+  // A misspelled entry is reported once, by the schema; it is never offered as an allowed value.
+  const knownRegions = regions?.filter((r) => AWS_REGIONS.includes(r));
   const services = list(values.services);
   const nosqlTables = list(values.nosqlTables);
   const [minSize, maxSize, cpuLow, cpuHigh] = [compute.minSize, compute.maxSize, compute.cpuLow, compute.cpuHigh].map(num);
@@ -206,11 +241,23 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
   if (cpuLow !== undefined && cpuHigh !== undefined && cpuLow >= cpuHigh) {
     problems.push({ key: "compute.cpuLow", value: cpuLow, message: `must be below compute.cpuHigh (${cpuHigh})` });
   }
+  if (typeof values.domain === "string" && values.domainDelegated === undefined) {
+    problems.push({
+      key: "domainDelegated",
+      value: undefined,
+      message:
+        "must be set when domain is set: false until the zone's nameServers (a stack output) are delegated at your registrar, " +
+        "then true (a stack that already serves HTTPS on its domain: true). Certificates are only validated when it is true, " +
+        "because ACM waits up to 75 minutes for a zone nobody can resolve yet",
+    });
+  }
   for (const dup of duplicates(regions ?? [])) {
     problems.push({ key: "regions", value: regions, message: `lists ${dup} more than once; each region may appear once` });
   }
-  if (regions && awsRegion !== undefined && !regions.includes(awsRegion)) {
-    problems.push({ key: "aws:region", value: awsRegion, message: `must be one of the stack's regions (${regions.join(", ")})` });
+  if (awsRegion !== undefined && !AWS_REGIONS.includes(awsRegion)) {
+    problems.push({ key: "aws:region", value: awsRegion, message: regionMessage(awsRegion) });
+  } else if (regions && knownRegions?.length && awsRegion !== undefined && !regions.includes(awsRegion)) {
+    problems.push({ key: "aws:region", value: awsRegion, message: `must be one of the stack's regions (${knownRegions.join(", ")})` });
   }
   if (!regions && awsRegion === undefined) {
     problems.push({
@@ -265,9 +312,9 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
  * Validates the project's config values (already JSON-decoded) plus `aws:region`.
  * Throws one ConfigError listing every problem.
  */
-export function validateConfig(values: Record<string, unknown>, awsRegion: string | undefined): RawConfig {
+export function validateConfig(values: Record<string, unknown>, awsRegion: string | undefined, strayKeys: ConfigProblem[] = []): RawConfig {
   const parsed = configSchema.safeParse(values);
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...strayKeys];
   for (const issue of parsed.success ? [] : parsed.error.issues) {
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(issue.path);
@@ -275,7 +322,7 @@ export function validateConfig(values: Record<string, unknown>, awsRegion: strin
         problems.push({
           key: dotted([...issue.path, key]),
           value: valueAt(values, [...issue.path, key]),
-          message: `is not a known key; allowed here: ${allowed.join(", ")}`,
+          message: `is not a known key.${didYouMean(closest(key, allowed))} Allowed here: ${allowed.join(", ")}`,
         });
       }
     } else {
@@ -287,18 +334,63 @@ export function validateConfig(values: Record<string, unknown>, awsRegion: strin
   return parsed.data;
 }
 
+/** The `aws:` config keys the installed provider reads (`@pulumi/aws/config`). */
+export const AWS_PROVIDER_KEYS: readonly string[] = Object.keys(awsProviderConfig).filter(
+  (k) => k !== "requireRegion" && k !== "__esModule",
+);
+
+/** Namespaces a stack's config may hold besides the project's own: the providers the program uses, and Pulumi's. */
+const OTHER_NAMESPACES = ["aws", "random", "pulumi"];
+
+/**
+ * Keys the program would silently ignore: an `aws:` key the provider does not read (`aws:regoin`),
+ * or a namespace that is a misspelling of the project's or of `aws` (`aws-scaling-jouney:stage`).
+ * Other namespaces (config for other tools) are left alone.
+ */
+function strayKeyProblems(all: Record<string, string>, project: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const projectKeys = Object.keys(configSchema.shape);
+  for (const [fullKey, raw] of Object.entries(all)) {
+    const colon = fullKey.indexOf(":");
+    if (colon < 0) continue;
+    const [namespace, key] = [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+    const value = decodeValue(raw);
+    if (namespace === "aws") {
+      if (!AWS_PROVIDER_KEYS.includes(key)) {
+        const hint = didYouMean(closest(key, AWS_PROVIDER_KEYS).map((k) => `aws:${k}`));
+        problems.push({ key: fullKey, value, message: `is not a key the AWS provider reads.${hint}` });
+      }
+      continue;
+    }
+    if (namespace === project || OTHER_NAMESPACES.includes(namespace)) continue;
+    const namespaces = closest(namespace, [project, "aws"]);
+    if (namespaces.length === 0) continue;
+    const meant = namespaces[0] === project ? closest(key, projectKeys, 1, Infinity) : closest(key, AWS_PROVIDER_KEYS, 1, Infinity);
+    problems.push({
+      key: fullKey,
+      value,
+      message: `is not a known key: its namespace "${namespace}" is not "${namespaces[0]}".${didYouMean(meant.map((k) => `${namespaces[0]}:${k}`))}`,
+    });
+  }
+  return problems;
+}
+
 /**
  * Pulumi hands every config value over as a string; structured values arrive as JSON.
- * Decode each value of the project's namespace, keeping plain strings as they are.
+ * Decode each value of the project's namespace, keeping plain strings as they are. `strayKeys`
+ * are keys outside it that look meant for it or for `aws:` (pass them to `validateConfig`).
  */
-export function decodeConfigValues(all: Record<string, string>, project: string): { values: Record<string, unknown>; awsRegion?: string } {
+export function decodeConfigValues(
+  all: Record<string, string>,
+  project: string,
+): { values: Record<string, unknown>; awsRegion?: string; strayKeys: ConfigProblem[] } {
   const values: Record<string, unknown> = {};
   const prefix = `${project}:`;
   for (const [fullKey, raw] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     values[fullKey.slice(prefix.length)] = decodeValue(raw);
   }
-  return { values, awsRegion: all["aws:region"] };
+  return { values, awsRegion: all["aws:region"], strayKeys: strayKeyProblems(all, project) };
 }
 
 export function decodeValue(raw: string): unknown {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { MIN_DATA_AZS } from "./addressing";
 import { allowTcp } from "./firewall";
+import { finalSnapshotIdentifier, globalClusterIdentifier, kmsDataKeyAlias } from "./names";
 import { ClusterPlan } from "./plan";
 import { PROTECTED_BACKUP_RETENTION_DAYS } from "./stages";
 
@@ -114,7 +115,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
       },
       stateful,
     );
-    new aws.kms.Alias(`${p}-data-key`, { name: `alias/${args.stackId}/${p}-data`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(`${p}-data-key`, { name: kmsDataKeyAlias(args.stackId, p), targetKeyId: key.keyId }, { parent: this });
 
     // TLS is required for every connection, not only offered.
     const parameters = new aws.rds.ClusterParameterGroup(
@@ -170,7 +171,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
           copyTagsToSnapshot: true,
           deletionProtection: args.protectData,
           skipFinalSnapshot: !args.protectData,
-          finalSnapshotIdentifier: args.protectData ? `${args.stackId}-${name}-final` : undefined,
+          finalSnapshotIdentifier: args.protectData ? finalSnapshotIdentifier(args.stackId, name) : undefined,
           iamDatabaseAuthenticationEnabled: true,
           // The write path of every region (README, "Writes from every region"): a secondary
           // forwards writes to the current primary; on the primary the flag waits, and takes effect
@@ -217,7 +218,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
         const global = new aws.rds.GlobalCluster(
           `${name}-global`,
           {
-            globalClusterIdentifier: `${membership.globalIdentifierPrefix}-${plan.name}`,
+            globalClusterIdentifier: globalClusterIdentifier(membership.globalIdentifierPrefix, plan.name),
             sourceDbClusterIdentifier: cluster.arn,
             deletionProtection: args.protectData,
             forceDestroy: false,

@@ -4,6 +4,7 @@
  */
 import { GLOBAL_DATABASE_CLASS_FAMILIES, instanceClassFamily } from "./awsFacts";
 import { ConfigError, ConfigProblem, RawConfig } from "./config";
+import { derivedNameProblems } from "./names";
 import { planRegionNetworks, RegionNetworkPlan } from "./regionPlan";
 import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
 
@@ -65,6 +66,12 @@ export interface PlatformPlan {
   /** The regions that get a regional stack now (only the primary before multi-region stages). */
   activeRegions: string[];
   domain?: string;
+  /**
+   * The zone of `domain` is delegated (config `domainDelegated`): only then are certificates
+   * validated, HTTPS served and records written. Before, the stack creates the zone and serves on
+   * its raw endpoints, so that no `up` waits on ACM for a zone nobody can resolve yet.
+   */
+  domainDelegated: boolean;
   network: {
     /** The home region's VPC block (`network.cidr`). */
     cidr: string;
@@ -181,6 +188,9 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
       `database.hostVolumeRetired is ignored at stage ${stage.stage}: the host's data volume still holds the database. Retire it after the stage that moves the database to Aurora.`,
     );
   }
+  if (config.domainDelegated !== undefined && config.domain === undefined) {
+    warnings.push("domainDelegated has no effect without domain.");
+  }
   const defaultArchitecture = cpuArchitecture(defaults.compute.instanceType);
   if (caps.singleHost && compute.architecture !== defaultArchitecture) {
     warnings.push(
@@ -189,7 +199,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     );
   }
 
-  return {
+  const plan: PlatformPlan = {
     project: ctx.project,
     stack: ctx.stack,
     stage,
@@ -201,6 +211,7 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     homeRegion,
     activeRegions,
     domain: config.domain,
+    domainDelegated: config.domain !== undefined && config.domainDelegated === true,
     network: { cidr: homeCidr, azs, regions: networks.networks },
     compute,
     hostDataVolume: caps.network && (caps.hostDatabase || !hostVolumeRetired),
@@ -215,4 +226,9 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     nosqlTables: caps.federation ? (config.nosqlTables ?? []) : [],
     warnings,
   };
+  // AWS rejects some names a project or stack name can produce (SSM's reserved `aws`/`ssm`, ids
+  // that must start with a letter): refuse them before anything is registered.
+  const nameProblems = derivedNameProblems(plan);
+  if (nameProblems.length > 0) throw new ConfigError(nameProblems);
+  return plan;
 }

@@ -4,7 +4,8 @@ import { LambdaBackend } from "./backend";
 import { DnsZone } from "./dns";
 import { NoSqlTables } from "./nosql";
 import { PlatformPlan } from "./plan";
-import { parameterPath, RegionStack } from "./region";
+import { parameterPath, PARAMETER_NAMES } from "./names";
+import { RegionStack } from "./region";
 import { StaticSite } from "./site";
 
 /** Route 53, CloudFront and their certificates are homed in us-east-1, whatever the stack's regions. */
@@ -52,7 +53,7 @@ export class Platform extends pulumi.ComponentResource {
     new aws.ssm.Parameter(
       "stage",
       {
-        name: `${parameterPath(plan)}/stage`,
+        name: `${parameterPath(plan)}/${PARAMETER_NAMES.stage}`,
         type: "String",
         value: String(plan.stage.stage),
         description: `Scaling-journey stage of this stack (${plan.stage.name}); the policy pack reads it`,
@@ -69,6 +70,10 @@ export class Platform extends pulumi.ComponentResource {
         )
       : undefined;
     this.nameServers = zone?.nameServers;
+    // Until the zone is delegated (`domainDelegated`), nothing uses the domain: no certificate waits
+    // on a validation nobody can resolve, no record points anywhere, and the stack serves on its raw
+    // endpoints. Flipping it on adds certificates, listeners and records; the zone stays as it is.
+    const servingZone = plan.domainDelegated ? zone : undefined;
 
     if (caps.lambdaBackend) {
       const backend = new LambdaBackend(
@@ -118,8 +123,8 @@ export class Platform extends pulumi.ComponentResource {
             home: isHome ? undefined : regions[0]?.shared,
             nosqlTables: nosql ? { arns: nosql.tableArns, names: nosql.tableNames } : undefined,
             provider: this.provider(plan, region),
-            zone,
-            globalProvider: zone ? this.provider(plan, GLOBAL_SERVICES_REGION) : undefined,
+            zone: servingZone,
+            globalProvider: servingZone ? this.provider(plan, GLOBAL_SERVICES_REGION) : undefined,
           },
           { parent: this },
         ),
@@ -131,10 +136,10 @@ export class Platform extends pulumi.ComponentResource {
 
     if (homeStack?.hostPublicIp) {
       this.hostPublicIp = homeStack.hostPublicIp;
-      this.appUrl = plan.domain ? pulumi.output(`http://${plan.domain}`) : pulumi.interpolate`http://${homeStack.hostPublicIp}`;
-      if (zone && homeStack.hostIpv6Address) {
-        zone.pointTo("app-a", "", "A", [homeStack.hostPublicIp]);
-        zone.pointTo("app-aaaa", "", "AAAA", [homeStack.hostIpv6Address]);
+      this.appUrl = servingZone ? pulumi.output(`http://${plan.domain}`) : pulumi.interpolate`http://${homeStack.hostPublicIp}`;
+      if (servingZone && homeStack.hostIpv6Address) {
+        servingZone.pointTo("app-a", "", "A", [homeStack.hostPublicIp]);
+        servingZone.pointTo("app-aaaa", "", "AAAA", [homeStack.hostIpv6Address]);
       }
     }
     if (primaryStack?.loadBalancerDns && primaryStack.loadBalancerZoneId) {
@@ -145,29 +150,29 @@ export class Platform extends pulumi.ComponentResource {
       this.internalLoadBalancerDns = primaryStack.internalLoadBalancerDns;
       this.cdnDomain = homeStack?.cdnDomain;
       const cdn = homeStack?.cdnDomain && homeStack.cdnZoneId ? { dnsName: homeStack.cdnDomain, zoneId: homeStack.cdnZoneId } : undefined;
-      this.appUrl = plan.domain
+      this.appUrl = servingZone
         ? pulumi.output(`https://${plan.domain}`)
         : cdn
           ? pulumi.interpolate`https://${cdn.dnsName}`
           : pulumi.interpolate`http://${alb.dnsName}`;
-      if (zone && cdn) {
+      if (servingZone && cdn) {
         // The apex is CloudFront (global); CloudFront's origin, origin.<domain>, is latency-routed to
         // the nearest region whose health check passes. The same records from stage 5 on, so more
         // regions only add records. Route 53 cannot evaluate a CloudFront alias target's health.
         const front = { aliases: [{ name: cdn.dnsName, zoneId: cdn.zoneId, evaluateTargetHealth: false }] };
-        zone.aliasTo("app-a", "", "A", cdn, front);
-        zone.aliasTo("app-aaaa", "", "AAAA", cdn, front);
+        servingZone.aliasTo("app-a", "", "A", cdn, front);
+        servingZone.aliasTo("app-aaaa", "", "AAAA", cdn, front);
         for (const r of regions) {
           if (!r.loadBalancerDns || !r.loadBalancerZoneId) continue;
-          const check = zone.healthCheck(`origin-${r.region}-health`, r.loadBalancerDns, true, READINESS_PATH);
+          const check = servingZone.healthCheck(`origin-${r.region}-health`, r.loadBalancerDns, true, READINESS_PATH);
           const target = { dnsName: r.loadBalancerDns, zoneId: r.loadBalancerZoneId };
-          zone.latencyAliasTo(`origin-${r.region}-a`, "origin", "A", r.region, target, check.id);
-          zone.latencyAliasTo(`origin-${r.region}-aaaa`, "origin", "AAAA", r.region, target, check.id);
+          servingZone.latencyAliasTo(`origin-${r.region}-a`, "origin", "A", r.region, target, check.id);
+          servingZone.latencyAliasTo(`origin-${r.region}-aaaa`, "origin", "AAAA", r.region, target, check.id);
         }
-      } else if (zone) {
+      } else if (servingZone) {
         // The same logical records the host had: Route 53 updates them in place to aliases.
-        zone.aliasTo("app-a", "", "A", alb);
-        zone.aliasTo("app-aaaa", "", "AAAA", alb);
+        servingZone.aliasTo("app-a", "", "A", alb);
+        servingZone.aliasTo("app-aaaa", "", "AAAA", alb);
       }
     }
     const databases = regions.flatMap((r) => r.databases.map((d) => ({ region: r.region, ...d })));

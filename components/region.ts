@@ -7,10 +7,11 @@ import { ClusterEndpoints, DatabaseTier, GlobalMembership } from "./database";
 import { DnsZone } from "./dns";
 import { AppHost, HostDataVolume } from "./host";
 import { Monitoring } from "./monitoring";
+import { appParameterPath, cacheIdentifierPrefix, dashboardName, parameterPath, PARAMETER_NAMES, stackId } from "./names";
 import { Network } from "./network";
 import { PlatformPlan } from "./plan";
 import { offeringProblem } from "./regionPlan";
-import { InternalLoadBalancer, Services } from "./services";
+import { InternalLoadBalancer, internalServicesLabel, Services } from "./services";
 import { SessionTable } from "./sessions";
 import { buildShardMap, ShardMap, WRITE_FORWARDING } from "./shardMap";
 import { tableArnIn } from "./tables";
@@ -46,15 +47,8 @@ export interface HomeShared {
   sessionsTableName?: pulumi.Output<string>;
 }
 
-/** `<project>-<stack>` as an AWS identifier: unique per stack for names that are account-wide. */
-export const stackId = (plan: Pick<PlatformPlan, "project" | "stack">) =>
-  `${plan.project}-${plan.stack}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, "-")
-    .replace(/-+/g, "-");
-
-/** The SSM path under which a stack's runtime parameters live, in every region. */
-export const parameterPath = (plan: Pick<PlatformPlan, "project" | "stack">) => `/${plan.project}/${plan.stack}`;
+// Derived names are built and checked against AWS's rules in one place.
+export { parameterPath, stackId } from "./names";
 
 /**
  * Everything one region runs: network, app role and config, the web tier (one host, or a load
@@ -106,7 +100,9 @@ export class RegionStack extends pulumi.ComponentResource {
     );
 
     const role = new AppRole(`${p}-identity`, { prefix: p, cloudwatchAgent: caps.cloudwatchAgent }, parent);
-    const configPath = `${parameterPath(plan)}/app`;
+    const configPath = appParameterPath(plan);
+    const appConfigName = `${parameterPath(plan)}/${PARAMETER_NAMES.appConfig}`;
+    const shardMapName = `${parameterPath(plan)}/${PARAMETER_NAMES.shardMap}`;
     role.grantParameterRead("app-read-config", region, identity.accountId, configPath);
 
     let database: DatabaseTier | undefined;
@@ -142,7 +138,14 @@ export class RegionStack extends pulumi.ComponentResource {
     const internalLb = caps.services
       ? new InternalLoadBalancer(
           `${p}-ilb`,
-          { prefix: p, vpcId: network.vpcId, appSubnetIds: network.appSubnetIds, webSecurityGroupId: network.webSecurityGroupId },
+          {
+            prefix: p,
+            vpcId: network.vpcId,
+            appSubnetIds: network.appSubnetIds,
+            webSecurityGroupId: network.webSecurityGroupId,
+            // HTTPS inside the VPC too once the domain is served (SPEC invariant 3).
+            tls: plan.domain && args.zone ? { label: internalServicesLabel(region), zone: args.zone } : undefined,
+          },
           parent,
         )
       : undefined;
@@ -154,7 +157,7 @@ export class RegionStack extends pulumi.ComponentResource {
           `${p}-cache`,
           {
             prefix: p,
-            identifierPrefix: stackId(plan).slice(0, 30).replace(/-+$/, ""),
+            identifierPrefix: cacheIdentifierPrefix(stackId(plan)),
             vpcId: network.vpcId,
             dataSubnetIds: network.dataSubnetIds,
             // One node per web AZ, so a lost AZ still leaves a replica to promote.
@@ -198,7 +201,7 @@ export class RegionStack extends pulumi.ComponentResource {
       new aws.ssm.Parameter(
         `${p}-shard-map`,
         {
-          name: `${configPath}/shard-map`,
+          name: shardMapName,
           type: "String",
           // Large maps (many domains × shards) outgrow the 4 KB standard tier; AWS picks the tier.
           tier: "Intelligent-Tiering",
@@ -222,7 +225,7 @@ export class RegionStack extends pulumi.ComponentResource {
     const appConfig = new aws.ssm.Parameter(
       `${p}-app-config`,
       {
-        name: `${configPath}/config`,
+        name: appConfigName,
         type: "String",
         description: "Runtime config of the scaling-journey app (read by the app's systemd unit at start)",
         value: pulumi.jsonStringify({
@@ -254,8 +257,8 @@ export class RegionStack extends pulumi.ComponentResource {
             : {}),
           ...(sessionsTableName ? { sessionsTable: sessionsTableName } : {}),
           ...(nosql ? { nosqlTables: nosql.names } : {}),
-          ...(this.shardMap ? { shardMapParameter: `${configPath}/shard-map` } : {}),
-          ...(internalLb ? { servicesUrl: pulumi.interpolate`http://${internalLb.dnsName}` } : {}),
+          ...(this.shardMap ? { shardMapParameter: shardMapName } : {}),
+          ...(internalLb ? { servicesUrl: internalLb.url } : {}),
         }),
       },
       parent,
@@ -281,7 +284,7 @@ export class RegionStack extends pulumi.ComponentResource {
           subnetId: network.publicSubnetIds[0],
           securityGroupId: network.webSecurityGroupId,
           instanceProfileName: role.instanceProfileName,
-          configParameter: `${configPath}/config`,
+          configParameter: appConfigName,
           dataVolumeId: volume?.volumeId,
         },
         { parent: this, dependsOn: [appConfig] },
@@ -300,7 +303,7 @@ export class RegionStack extends pulumi.ComponentResource {
           appSubnetIds: network.appSubnetIds,
           webSecurityGroupId: network.webSecurityGroupId,
           instanceProfileArn: role.instanceProfileArn,
-          configParameter: `${configPath}/config`,
+          configParameter: appConfigName,
           instanceType: plan.compute.instanceType,
           architecture: plan.compute.architecture,
           minSize: plan.compute.minSize,
@@ -329,7 +332,7 @@ export class RegionStack extends pulumi.ComponentResource {
             instanceType: plan.compute.instanceType,
             architecture: plan.compute.architecture,
             instanceProfileArn: role.instanceProfileArn,
-            configParameter: `${configPath}/config`,
+            configParameter: appConfigName,
             cloudwatchAgent: caps.cloudwatchAgent,
             targetCpu: plan.serviceTargetCpu,
           },
@@ -374,7 +377,7 @@ export class RegionStack extends pulumi.ComponentResource {
             clusters: (database?.endpoints ?? []).map((e) => ({ name: e.name, reader: e.reader, hasReaders: plan.database.readers > 0 })),
             alarms: caps.operationalAlarms,
             dashboard: caps.dashboard,
-            dashboardName: `${plan.project}-${plan.stack}-${p}-slo`,
+            dashboardName: dashboardName(plan, region),
             cacheReplicationGroupId: cache?.replicationGroupId,
             internalLoadBalancerArnSuffix: internalLb?.arnSuffix,
           },

@@ -1,10 +1,18 @@
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DnsValidatedCertificate } from "./certificates";
+import type { DnsZone } from "./dns";
 import { allowTcp } from "./firewall";
+import { targetGroupName } from "./names";
 import { CpuArchitecture, ServicePlan } from "./plan";
 import { renderUserData } from "./userData";
-import { appTargetGroup, createFleet, WEB_PORT } from "./webTier";
+import { ALB_TLS_POLICY, appTargetGroup, createFleet, WEB_PORT } from "./webTier";
+
+/** The internal load balancer's HTTPS port. */
+export const INTERNAL_HTTPS_PORT = 443;
+
+/** The internal load balancer's label under the stack's domain: one per region, `services-<region>.<domain>`. */
+export const internalServicesLabel = (region: string) => `services-${region}`;
 
 export interface InternalLoadBalancerArgs {
   prefix: string;
@@ -12,6 +20,11 @@ export interface InternalLoadBalancerArgs {
   appSubnetIds: pulumi.Input<string>[];
   /** The only clients of the internal load balancer: the web tier. */
   webSecurityGroupId: pulumi.Input<string>;
+  /**
+   * HTTPS with a certificate for `<label>.<domain>` (the stack's delegated domain), published in
+   * `zone` as an alias to this load balancer. Without it the internal load balancer serves plain HTTP.
+   */
+  tls?: { label: string; zone: DnsZone };
 }
 
 /**
@@ -21,6 +34,8 @@ export interface InternalLoadBalancerArgs {
  */
 export class InternalLoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
+  /** What the web tier calls: `https://<name>` with a domain, else `http://<load balancer DNS>`. */
+  readonly url: pulumi.Output<string>;
   readonly arnSuffix: pulumi.Output<string>;
   readonly listenerArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
@@ -68,24 +83,72 @@ export class InternalLoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
+    const notFound = [
+      { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no such service" } },
+    ];
+    const https = args.tls ? this.serveHttps(p, args.tls, alb, sg.id, args.webSecurityGroupId, notFound) : undefined;
     const listener = new aws.lb.Listener(
       `${p}-ilb-http`,
       {
         loadBalancerArn: alb.arn,
         port: WEB_PORT,
         protocol: "HTTP",
-        defaultActions: [
-          { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no such service" } },
-        ],
+        // With HTTPS, plain HTTP only redirects: instances booted before the switch still reach
+        // the services until the instance refresh has replaced them.
+        defaultActions: https
+          ? [{ type: "redirect", redirect: { protocol: "HTTPS", port: String(INTERNAL_HTTPS_PORT), statusCode: "HTTP_301" } }]
+          : notFound,
       },
       parent,
     );
     this.dnsName = alb.dnsName;
+    this.url = args.tls ? pulumi.output(`https://${args.tls.zone.fqdn(args.tls.label)}`) : pulumi.interpolate`http://${alb.dnsName}`;
     this.arnSuffix = alb.arnSuffix;
-    this.listenerArn = listener.arn;
+    this.listenerArn = (https ?? listener).arn;
     this.securityGroupId = sg.id;
     this.servicesSecurityGroupId = services.id;
     this.registerOutputs({ dnsName: this.dnsName });
+  }
+
+  /** An HTTPS listener with a validated certificate for the internal name, the name itself, and 443 from the web tier. */
+  private serveHttps(
+    p: string,
+    tls: { label: string; zone: DnsZone },
+    alb: aws.lb.LoadBalancer,
+    securityGroupId: pulumi.Output<string>,
+    webSecurityGroupId: pulumi.Input<string>,
+    notFound: aws.types.input.lb.ListenerDefaultAction[],
+  ): aws.lb.Listener {
+    const parent = { parent: this };
+    allowTcp(
+      `${p}-ilb-from-web-https`,
+      {
+        to: securityGroupId,
+        from: { securityGroupId: webSecurityGroupId },
+        port: INTERNAL_HTTPS_PORT,
+        description: "HTTPS from the web tier",
+      },
+      parent,
+    );
+    const certificate = new DnsValidatedCertificate(
+      `${p}-ilb-cert`,
+      { prefix: p, domain: tls.zone.fqdn(tls.label), subjectAlternativeNames: [], zone: tls.zone },
+      parent,
+    );
+    // The name resolves to the load balancer's private addresses: only the VPC can reach them.
+    tls.zone.aliasTo(`${p}-ilb-a`, tls.label, "A", { dnsName: alb.dnsName, zoneId: alb.zoneId });
+    return new aws.lb.Listener(
+      `${p}-ilb-https`,
+      {
+        loadBalancerArn: alb.arn,
+        port: INTERNAL_HTTPS_PORT,
+        protocol: "HTTPS",
+        sslPolicy: ALB_TLS_POLICY,
+        certificateArn: certificate.certificateArn,
+        defaultActions: notFound,
+      },
+      parent,
+    );
   }
 }
 
@@ -231,12 +294,4 @@ function validateServices(name: string, args: ServicesArgs): void {
   if (problems.length > 0) throw new Error(`Services ${name}: ${problems.join("; ")}`);
 }
 
-/**
- * Target group names are at most 32 characters and unique per region and account, so a service's
- * is its name cut to 14 plus a hash of stack, region and service: `orders-1a2b3c4d5e6f7a8b`.
- * Fixed for life, since the name forces a replacement.
- */
-export function targetGroupName(stackId: string, region: string, service: string): string {
-  const hash = createHash("sha256").update(`${stackId}/${region}/${service}`).digest("hex").slice(0, 16);
-  return `${service.slice(0, 14).replace(/-+$/, "")}-${hash}`;
-}
+export { targetGroupName } from "./names";

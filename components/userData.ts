@@ -7,6 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 export const APP_SOURCE = fs.readFileSync(path.resolve(__dirname, "..", "app", "server.js"), "utf8");
+
+/** The current LTS Node.js that Amazon Linux 2023 ships (data/al2023-nodejs.json: package, executable, source). */
+export const NODE_RUNTIME = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "data", "al2023-nodejs.json"), "utf8")) as {
+  package: string;
+  executable: string;
+  major: number;
+};
+
+/**
+ * Seconds systemd waits before restarting the app (systemd.service(5) `RestartSec=`, default 100 ms):
+ * a config fetch that fails because the network or IAM is not ready yet gets time to recover.
+ */
+export const RESTART_DELAY_SECONDS = 5;
 /** Where the data volume is mounted: PostgreSQL's home on Amazon Linux 2023. */
 export const HOST_DATA_MOUNT = "/var/lib/pgsql";
 export const HOST_DATA_DEVICE = "/dev/sdf";
@@ -31,7 +44,7 @@ export function renderUserData(o: UserDataOptions): string {
     "set -euo pipefail",
     "# The Elastic IP or NAT route may still be attaching when this runs: retry package installs.",
     'install_pkgs() { for _ in $(seq 1 30); do dnf install -y "$@" && return 0; sleep 10; done; return 1; }',
-    "install_pkgs nodejs20",
+    `install_pkgs ${NODE_RUNTIME.package}`,
     "install -d -m 0755 /opt/scaling-app /etc/scaling-app",
     `echo '${b64(APP_SOURCE)}' | base64 -d > /opt/scaling-app/server.js`,
     "cat > /etc/systemd/system/scaling-app.service <<'UNIT'",
@@ -39,12 +52,16 @@ export function renderUserData(o: UserDataOptions): string {
     "Description=scaling-journey app",
     "After=network-online.target",
     "Wants=network-online.target",
+    // systemd.unit(5): the default start limit (5 starts in 10 s) leaves a unit failed for good;
+    // 0 turns rate limiting off, so the single host keeps retrying until its config is readable.
+    "StartLimitIntervalSec=0",
     "[Service]",
     `Environment=PORT=${o.port} APP_ROLE=${o.role} CONFIG_FILE=/etc/scaling-app/config.json`,
     // "+": the fetch runs as root; the app itself runs as a throwaway user that cannot write /etc.
     `ExecStartPre=+/bin/sh -c 'aws ssm get-parameter --region ${o.region} --name ${o.configParameter} --query Parameter.Value --output text > /etc/scaling-app/config.json'`,
-    "ExecStart=/usr/bin/node-20 /opt/scaling-app/server.js",
+    `ExecStart=${NODE_RUNTIME.executable} /opt/scaling-app/server.js`,
     "Restart=always",
+    `RestartSec=${RESTART_DELAY_SECONDS}`,
     "DynamicUser=yes",
     "AmbientCapabilities=CAP_NET_BIND_SERVICE",
     "[Install]",

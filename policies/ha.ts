@@ -10,6 +10,7 @@ import {
   dependentsOf,
   findStageMarkers,
   isOf,
+  isSet,
   ofType,
   peek,
   regionOf,
@@ -248,14 +249,19 @@ export const cacheMultiAz: StackValidationPolicy = stagePolicy(
 );
 
 /**
- * Whether `alarm` fires scaling policy `p`: the engine says which resources each input depends on
- * (propertyDependencies.alarmActions); without that, the alarm depends on the policy and has actions.
+ * Whether `alarm` fires scaling policy `p`. Known actions decide: empty fires nothing, and once
+ * both ARNs are known (deployed) the policy's must be listed. While they are unknown (preview)
+ * the engine's propertyDependencies.alarmActions says which resources the actions came from;
+ * without those, the alarm depends on the policy.
  */
 function firesPolicy(alarm: PolicyResource, p: PolicyResource): boolean {
+  const actions = peek(() => asArray(alarm.props.alarmActions).map((a) => String(a)));
+  if (actions !== undefined && actions.length === 0) return false;
+  const arn = peek(() => p.props.arn);
+  if (actions !== undefined && typeof arn === "string" && arn !== "") return actions.includes(arn);
   const byProperty = alarm.propertyDependencies?.alarmActions;
   if (byProperty) return byProperty.some((d) => d.urn === p.urn);
-  const actions = peek(() => asArray(alarm.props.alarmActions));
-  return alarm.dependencies.some((d) => d.urn === p.urn) && (actions === undefined || actions.length > 0);
+  return alarm.dependencies.some((d) => d.urn === p.urn);
 }
 
 type Direction = "out" | "in";
@@ -337,8 +343,14 @@ interface NatRoute {
   isDefault: boolean | undefined;
 }
 
-/** The NAT routes of `table`; undefined when its inline routes are unknown (preview). */
-function natRoutesOf(resources: PolicyResource[], table: PolicyResource): NatRoute[] | undefined {
+/**
+ * The NAT routes of `table`: its aws.ec2.Route resources, and its inline `routes`. Inline routes
+ * are Optional+Computed: in a first preview the provider plans them unknown when the program gives
+ * none, and reports [] after create (tools/mocks.ts). While unknown, the engine's
+ * propertyDependencies.routes names the NAT gateways the program's routes came from (none when it
+ * gave no routes), so an unknown list is judged, not skipped.
+ */
+function natRoutesOf(table: PolicyResource, resources: PolicyResource[]): NatRoute[] {
   const found: NatRoute[] = [];
   for (const route of dependentsOf(resources, table, T.route)) {
     const nat = dependenciesOf(route, T.natGateway)[0];
@@ -350,13 +362,19 @@ function natRoutesOf(resources: PolicyResource[], table: PolicyResource): NatRou
       isDefault: cidr === undefined && "destinationCidrBlock" in route.props ? undefined : cidr === "0.0.0.0/0",
     });
   }
-  const inline = peek(() => asArray(table.props.routes).map((r: any) => ({ nat: r?.natGatewayId, cidr: r?.cidrBlock })));
-  if (inline === undefined) return undefined;
   // An inline route names its NAT gateway by id; the table depends on that gateway. With several
   // NAT routes in one table every gateway it depends on is taken as a target (the stricter reading).
   const nats = dependenciesOf(table, T.natGateway);
-  for (const entry of inline.filter((e) => typeof e.nat === "string" && e.nat !== "")) {
-    for (const nat of nats) found.push({ nat, via: table, isDefault: entry.cidr === "0.0.0.0/0" });
+  const inline = peek(() => asArray(table.props.routes));
+  if (inline === undefined) {
+    const planned = (table.propertyDependencies?.routes ?? []).filter((d) => isOf(d.type, T.natGateway));
+    for (const nat of planned) found.push({ nat, via: table, isDefault: undefined });
+    return found;
+  }
+  for (const entry of inline as Record<string, any>[]) {
+    if (isSet(entry, "natGatewayId") === false) continue;
+    const cidr = peek(() => entry.cidrBlock);
+    for (const nat of nats) found.push({ nat, via: table, isDefault: cidr === undefined ? undefined : cidr === "0.0.0.0/0" });
   }
   return found;
 }
@@ -379,9 +397,8 @@ export const natPerAz: StackValidationPolicy = stagePolicy(
     const tablesOf = (subnet: PolicyResource) =>
       dependentsOf(resources, subnet, T.routeTableAssociation).flatMap((a) => dependenciesOf(a, T.routeTable));
     for (const subnet of appSubnets(resources)) {
-      const routes = tablesOf(subnet).map((table) => natRoutesOf(resources, table));
-      if (routes.some((r) => r === undefined)) continue;
-      if (!routes.flat().some((r) => r!.isDefault !== false))
+      const routes = tablesOf(subnet).flatMap((table) => natRoutesOf(table, resources));
+      if (!routes.some((r) => r.isDefault !== false))
         report(`${subnet.name} runs the app but has no default route (0.0.0.0/0) to a NAT gateway`, subnet.urn);
     }
     if (layout !== "perAz") return;
@@ -401,7 +418,7 @@ export const natPerAz: StackValidationPolicy = stagePolicy(
     }
     for (const table of ofType(resources, T.routeTable)) {
       const subnets = dependentsOf(resources, table, T.routeTableAssociation).flatMap((a) => dependenciesOf(a, T.subnet));
-      for (const { nat, via } of natRoutesOf(resources, table) ?? []) {
+      for (const { nat, via } of natRoutesOf(table, resources)) {
         const natAz = azOf(dependenciesOf(nat, T.subnet)[0]);
         if (natAz === undefined) continue;
         for (const subnet of subnets) {
@@ -448,7 +465,7 @@ export const multiRegion: StackValidationPolicy = stagePolicy(
       report(`${label(s)} joins the regions with an Aurora Global Database; the stack has none`, s.markerUrn);
     for (const cluster of clusters) {
       const member =
-        peek(() => cluster.props.globalClusterIdentifier) !== undefined ||
+        isSet(cluster.props, "globalClusterIdentifier") !== false ||
         dependenciesOf(cluster, T.globalCluster).length > 0 ||
         globals.some((g) => g.dependencies.some((d) => d.urn === cluster.urn));
       if (!member) report(`${cluster.name} is not part of an Aurora Global Database`, cluster.urn);

@@ -18,6 +18,7 @@ import {
   DataProtectionConfig,
   ofType,
   peek,
+  isSet,
   requireTrue,
   stackStage,
   T,
@@ -93,13 +94,11 @@ export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy(
 export const s3Encryption: StackValidationPolicy = {
   name: "s3-encryption",
   description:
-    "Every S3 bucket has a server-side encryption configuration (aws.s3.BucketServerSideEncryptionConfiguration with SSE-S3 or SSE-KMS). Fix: add one for the bucket.",
+    "Every S3 bucket has its own server-side encryption configuration resource (aws.s3.BucketServerSideEncryptionConfiguration with SSE-S3 or SSE-KMS). The bucket's inline `serverSideEncryptionConfiguration` does not count: AWS fills it in with its SSE-S3 default for every bucket, so once deployed it is always there. Fix: add one for the bucket.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const configs = ofType(args.resources, T.bucketSse);
     for (const bucket of ofType(args.resources, T.bucket)) {
-      const inline = peek(() => bucket.props.serverSideEncryptionConfiguration);
-      if (inline) continue;
       if (!configs.some((c) => c.dependencies.some((d) => d.urn === bucket.urn)))
         report(`${bucket.name} has no server-side encryption configuration`, bucket.urn);
     }
@@ -134,7 +133,7 @@ export const albHttpsRedirect: StackValidationPolicy = {
     const listeners = ofType(args.resources, T.listener);
     for (const lb of ofType(args.resources, T.lb)) {
       const own = listeners.filter((l) => l.dependencies.some((d) => d.urn === lb.urn));
-      const https = own.some((l) => peek(() => l.props.protocol) === "HTTPS" || peek(() => l.props.certificateArn) !== undefined);
+      const https = own.some((l) => peek(() => l.props.protocol) === "HTTPS" || isSet(l.props, "certificateArn") !== false);
       if (!https) continue;
       for (const l of own.filter((x) => peek(() => x.props.protocol) === "HTTP")) {
         const actions = peek(() => asArray(l.props.defaultActions)) ?? [];
@@ -271,21 +270,23 @@ export const dbManagedCredentials: StackValidationPolicy = {
   validateStack: (args, report) => {
     const globals = ofType(args.resources, T.globalCluster);
     for (const db of ofType(args.resources, [T.cluster, T.dbInstance])) {
-      if ("masterPassword" in db.props) {
+      // Unset reads as "", null or absent (tools/mocks.ts); an unknown value is a value the program set.
+      if (isSet(db.props, "masterPassword") !== false) {
         report(`${db.name} sets masterPassword, which Pulumi stores in state: use manageMasterUserPassword or masterPasswordWo`, db.urn);
         continue;
       }
-      if (db.type === T.dbInstance && peek(() => db.props.replicateSourceDb) !== undefined) continue;
+      if (db.type === T.dbInstance && isSet(db.props, "replicateSourceDb") !== false) continue;
       const inGlobal =
-        ("globalClusterIdentifier" in db.props && peek(() => db.props.globalClusterIdentifier) !== "") ||
-        globals.some((g) => g.dependencies.some((d) => d.urn === db.urn));
+        isSet(db.props, "globalClusterIdentifier") !== false || globals.some((g) => g.dependencies.some((d) => d.urn === db.urn));
       const managed = truthy(peek(() => db.props.manageMasterUserPassword));
+      // A write-only password is never in state (null once deployed); its version is.
+      const writeOnly = isSet(db.props, "masterPasswordWo") !== false || isSet(db.props, "masterPasswordWoVersion") === true;
       if (inGlobal && managed) {
         report(
           `${db.name} belongs to an Aurora Global Database, where AWS can't manage the master password: use masterPasswordWo from a generated secret`,
           db.urn,
         );
-      } else if (!inGlobal && !managed && !("masterPasswordWo" in db.props) && !("snapshotIdentifier" in db.props)) {
+      } else if (!inGlobal && !managed && !writeOnly && isSet(db.props, "snapshotIdentifier") === false) {
         report(`${db.name}: set manageMasterUserPassword: true`, db.urn);
       }
     }
@@ -324,10 +325,13 @@ export const iamLeastPrivilege: ResourceValidationPolicy = resourcePolicy(
     if (args.type === "aws:iam/role:Role") {
       for (const arn of peek(() => list(props.managedPolicyArns)) ?? [])
         if (BROAD_MANAGED.test(arn)) report(`attaches the broad managed policy ${arn}`);
-      for (const inline of peek(() => asArray(props.inlinePolicies)) ?? []) check((inline as any)?.policy);
+      for (const inline of asArray(props.inlinePolicies)) check((inline as any)?.policy);
       return;
     }
-    check(peek(() => props.policy));
+    // A document built from ARNs is unknown in a first preview: read it without peek, so the
+    // engine (and tools/policyRunner.ts) reports "can't run policy during preview" instead of
+    // passing silently; `pulumi up` runs the check again, mandatory, before creating the grant.
+    check(props.policy);
     function check(doc: unknown) {
       for (const st of statements(doc)) {
         if (st.Effect !== "Allow") continue;
@@ -402,7 +406,7 @@ export const finalSnapshot: StackValidationPolicy = dataPolicy(
       const skip = peek(() => db.props.skipFinalSnapshot);
       if (skip !== false && !("skipFinalSnapshot" in db.props && skip === undefined))
         report(`${db.name}: set skipFinalSnapshot: false`, db.urn);
-      else if (!("finalSnapshotIdentifier" in db.props)) report(`${db.name}: set finalSnapshotIdentifier`, db.urn);
+      else if (isSet(db.props, "finalSnapshotIdentifier") === false) report(`${db.name}: set finalSnapshotIdentifier`, db.urn);
     }
     for (const v of ofType(resources, T.volume))
       requireTrue(v.props, ["finalSnapshot"], `${v.name}: set finalSnapshot: true`, (m: string) => report(m, v.urn));
@@ -414,13 +418,10 @@ export { STATEFUL_TYPES };
 
 export const statefulProtect: StackValidationPolicy = dataPolicy(
   "stateful-protect-retain",
-  "Once data protection applies, stateful resources (DB clusters and instances, DynamoDB tables, S3 buckets, EBS volumes, Route 53 zones, KMS keys, secrets) carry the `protect` and `retainOnDelete` resource options, so no `pulumi up`/`destroy` can delete them. (The Pulumi engine shows policies `protect` only; `retainOnDelete` is checked when the runner exposes it.)",
+  "Once data protection applies, stateful resources (DB clusters and instances, DynamoDB tables, S3 buckets, EBS volumes, Route 53 zones, KMS keys, secrets) carry the `protect` resource option, so no `pulumi up`/`destroy` can delete them. (The engine does not show policies `retainOnDelete`; the program's tests check that option.)",
   (resources, _cfg, report) => {
-    for (const r of resources.filter((x) => STATEFUL_TYPES.includes(x.type))) {
+    for (const r of resources.filter((x) => STATEFUL_TYPES.includes(x.type)))
       if (!r.opts.protect) report(`${r.name}: set the protect resource option`, r.urn);
-      const retain = (r.opts as { retainOnDelete?: boolean }).retainOnDelete;
-      if (retain === false) report(`${r.name}: set the retainOnDelete resource option`, r.urn);
-    }
   },
 );
 

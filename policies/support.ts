@@ -68,6 +68,19 @@ export function peek<T>(read: () => T): T | undefined {
   }
 }
 
+/**
+ * Whether `props[key]` holds a value. The provider reports an attribute the program left unset
+ * as "" (SDKv2 strings), null (write-only and planned-but-unset attributes) or not at all, so all
+ * three mean "unset" (tools/mocks.ts DEPLOYED_UNSET). Undefined when the value is unknown
+ * (preview): the caller decides, and must not pass silently.
+ */
+export function isSet(props: Record<string, any>, key: string): boolean | undefined {
+  if (props === undefined || props === null || !(key in props)) return false;
+  const value = peek(() => props[key]);
+  if (value === undefined) return undefined;
+  return value !== null && value !== "";
+}
+
 export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const truthy = (v: unknown): boolean => v === true || v === "true";
 

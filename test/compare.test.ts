@@ -100,7 +100,7 @@ describe("comparePlans on hand-built plans", () => {
       [["updated", [updatable]]],
     );
     assert.equal(diff.unchanged, 1);
-    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 1, replaced: 1, unchanged: 1 });
+    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 1, replaced: 1, unknown: 0, unchanged: 1 });
     // The replaced volume is stateful: flagged with the input that forces it.
     assert.deepEqual(
       diff.statefulAtRisk.map((r) => [r.name, r.change]),
@@ -148,7 +148,7 @@ describe("comparePlans on hand-built plans", () => {
     const old = resource(VOLUME, "data-old", { size: 10 });
     const moved = resource(VOLUME, "data", { size: 10 }, { urn: urnOf("scaling:x:Comp$" + VOLUME, "data"), aliases: [{ urn: old.urn }] });
     const diff = comparePlans(capture(old), capture(moved), triggers);
-    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unchanged: 1 });
+    assert.deepEqual(diff.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unknown: 0, unchanged: 1 });
     assert.equal(diff.statefulAtRisk.length, 0);
 
     const renamed = resource(VOLUME, "data", { size: 20 }, { aliases: [{ name: "data-old" }] });
@@ -214,6 +214,42 @@ describe("comparePlans on hand-built plans", () => {
   });
 });
 
+describe("conditional triggers of the types read from v6.58.0", () => {
+  const verdict = (type: string, from: Record<string, unknown>, to: Record<string, unknown>) => {
+    const d = comparePlans(capture(resource(type, "r", from)), capture(resource(type, "r", to)), triggers);
+    return d.counts.replaced === 1 ? "replace" : d.counts.updated === 1 ? "update" : "same";
+  };
+  const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, string][] = [
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-1", cidrIpv4: "10.0.0.0/8" }, "update"],
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-1", referencedSecurityGroupId: "sg-2" }, "replace"],
+    [EGRESS, { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0" }, { securityGroupId: "sg-2", cidrIpv4: "0.0.0.0/0" }, "replace"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", tier: "Advanced" }, { name: "/a", tier: "Standard" }, "replace"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", tier: "Standard" }, { name: "/a", tier: "Advanced" }, "update"],
+    ["aws:ssm/parameter:Parameter", { name: "/a", value: "1" }, { name: "/a", value: "2" }, "update"],
+    ["aws:acm/certificate:Certificate", { domainName: "a.example.com" }, { domainName: "b.example.com" }, "replace"],
+    [
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      { secretId: "s", secretString: "x" },
+      { secretId: "s", secretString: "y" },
+      "replace",
+    ],
+    [
+      "aws:ec2/vpc:Vpc",
+      { cidrBlock: "10.0.0.0/16", instanceTenancy: "dedicated" },
+      { cidrBlock: "10.0.0.0/16", instanceTenancy: "default" },
+      "update",
+    ],
+    ["aws:ec2/vpc:Vpc", { cidrBlock: "10.0.0.0/16" }, { cidrBlock: "10.1.0.0/16" }, "replace"],
+    ["random:index/randomPassword:RandomPassword", { length: 40, special: false }, { length: 41, special: false }, "replace"],
+    ["random:index/randomPassword:RandomPassword", { length: 40, keepers: { a: "1" } }, { length: 40, keepers: { a: "2" } }, "replace"],
+  ];
+  for (const [type, from, to, expected] of cases)
+    it(`${type.split(":").pop()}: ${JSON.stringify(from)} → ${JSON.stringify(to)} is ${expected}`, () => {
+      assert.equal(verdict(type, from, to), expected);
+    });
+});
+
 describe("comparePlans on real plans", () => {
   it("dev stage 2 → 3 keeps the data volume (same URN, not at risk) and adds the Aurora cluster", async () => {
     const from = await plan({ stack: "dev", stage: 2 });
@@ -240,5 +276,262 @@ describe("comparePlans on real plans", () => {
     const c = diff.counts;
     assert.equal(c.added + c.updated + c.replaced + c.unchanged, to.resources.length);
     assert.equal(c.removed + c.updated + c.replaced + c.unchanged, from.resources.length);
+  });
+});
+
+describe("replacements cascade as in a preview", () => {
+  const SUBNET = "aws:ec2/subnet:Subnet";
+  const DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup";
+  const INSTANCE_DB = "aws:rds/clusterInstance:ClusterInstance";
+  const dep = (type: string, name: string) => urnOf(type, name);
+
+  /** VPC → subnet → DB subnet group → cluster, each input wired through propertyDependencies. */
+  function chain(opts: { cidr: string; groupName?: string }): Capture {
+    return capture(
+      resource("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: opts.cidr }),
+      resource(
+        SUBNET,
+        "data-0",
+        { vpcId: "vpc-1", cidrBlock: "10.0.0.0/20" },
+        { propertyDependencies: { vpcId: [dep("aws:ec2/vpc:Vpc", "vpc")] } },
+      ),
+      resource(
+        DB_SUBNETS,
+        "db-subnets",
+        { subnetIds: ["subnet-1"], ...(opts.groupName ? { name: opts.groupName } : {}) },
+        { propertyDependencies: { subnetIds: [dep(SUBNET, "data-0")] } },
+      ),
+      resource(
+        CLUSTER,
+        "db",
+        { engine: "aurora-postgresql", dbSubnetGroupName: opts.groupName ?? "db-subnets-1234567" },
+        {
+          propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "db-subnets")] },
+        },
+      ),
+      resource(
+        INSTANCE_DB,
+        "db-1",
+        { clusterIdentifier: "db-abc", engine: "aurora-postgresql" },
+        {
+          propertyDependencies: { clusterIdentifier: [dep(CLUSTER, "db")] },
+        },
+      ),
+    );
+  }
+
+  it("a replaced VPC makes its subnets' vpcId unknown, which replaces them; an updatable input that goes unknown is an update", () => {
+    const d = comparePlans(chain({ cidr: "10.0.0.0/16", groupName: "db" }), chain({ cidr: "10.1.0.0/16", groupName: "db" }), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["vpc", "data-0"],
+    );
+    const subnet = d.replaced[1];
+    assert.deepEqual(subnet.cascadeFrom, [dep("aws:ec2/vpc:Vpc", "vpc")]);
+    assert.ok(subnet.reasons.some((r) => r.includes('"vpcId"') && r.includes("unknown")));
+    // subnetIds of a DB subnet group is not ForceNew: unknown, updated in place, and the group's
+    // explicit name stays known, so the cluster keeps its dbSubnetGroupName and is not touched.
+    assert.deepEqual(
+      d.updated.map((r) => [r.name, r.changes.map((c) => [c.path, c.unknownBecause !== undefined])]),
+      [["db-subnets", [["subnetIds", true]]]],
+    );
+    assert.deepEqual(d.statefulAtRisk, []);
+  });
+
+  it("a replaced DB subnet group replaces the cluster (dbSubnetGroupName unknown) and then its instances (clusterIdentifier unknown)", () => {
+    const d = comparePlans(chain({ cidr: "10.0.0.0/16" }), chain({ cidr: "10.1.0.0/16" }), triggers);
+    const groupInputsChanged = comparePlans(
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "x" })),
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "y" })),
+      triggers,
+    );
+    assert.equal(groupInputsChanged.counts.replaced, 1, "name is ForceNew on a DB subnet group");
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["vpc", "data-0"],
+      "subnetIds alone never replaces the group",
+    );
+    const forced = comparePlans(
+      chain({ cidr: "10.0.0.0/16", groupName: "old" }),
+      chain({ cidr: "10.0.0.0/16", groupName: "new" }),
+      triggers,
+    );
+    assert.deepEqual(
+      forced.replaced.map((r) => r.name),
+      ["db-subnets", "db", "db-1"],
+    );
+    assert.deepEqual(
+      forced.statefulAtRisk.map((r) => [r.name, r.change]),
+      [
+        ["db", "replaced"],
+        ["db-1", "replaced"],
+      ],
+    );
+    assert.ok(forced.replaced[1].reasons.some((r) => r.includes('"dbSubnetGroupName"')));
+    assert.ok(forced.replaced[2].reasons.some((r) => r.includes('"clusterIdentifier" becomes unknown')));
+  });
+
+  it("an input that only echoes the replaced resource's own inputs stays known", () => {
+    const from = capture(
+      resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "old" }),
+      resource(CLUSTER, "db", { dbSubnetGroupName: "same" }, { propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "g")] } }),
+    );
+    const to = capture(
+      resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "same" }),
+      resource(CLUSTER, "db", { dbSubnetGroupName: "same" }, { propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "g")] } }),
+    );
+    const d = comparePlans(from, to, triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["g"],
+    );
+    assert.equal(d.unchanged, 1);
+  });
+
+  it("a resource whose provider is replaced is replaced", () => {
+    const provider = resource("pulumi:providers:aws", "p", { region: "us-east-1" });
+    const child = (region: string) =>
+      resource(VOLUME, "v", { availabilityZone: `${region}a` }, { provider: `${provider.urn}::id`, region });
+    const d = comparePlans(
+      capture(provider, child("us-east-1")),
+      capture({ ...provider, inputs: { region: "us-east-1" } }, child("us-east-1")),
+      { ...triggers, "pulumi:providers:aws": { forceNew: ["region"], forceNewNested: [], conditional: [] } },
+    );
+    assert.equal(d.counts.replaced, 0);
+    const moved = comparePlans(
+      capture(provider, child("us-east-1")),
+      capture({ ...provider, region: "eu-west-1", inputs: { region: "eu-west-1" } }, child("us-east-1")),
+      { ...triggers, "pulumi:providers:aws": { forceNew: ["region"], forceNewNested: [], conditional: [] } },
+    );
+    assert.deepEqual(
+      moved.replaced.map((r) => [r.name, r.cascadeFrom]),
+      [
+        ["p", []],
+        ["v", [provider.urn]],
+      ],
+    );
+  });
+
+  it("never calls a change to a type missing from the trigger file an update: it is unknown, and at risk when stateful", () => {
+    const d = comparePlans(
+      capture(resource("aws:ec2/madeUp:MadeUp", "x", { a: 1 }), resource(VOLUME, "v", { size: 1 })),
+      capture(resource("aws:ec2/madeUp:MadeUp", "x", { a: 2 }), resource(VOLUME, "v", { size: 1 })),
+      triggers,
+    );
+    assert.deepEqual(
+      d.unknown.map((r) => r.name),
+      ["x"],
+    );
+    assert.equal(d.counts.updated, 0);
+    const withoutVolume = Object.fromEntries(Object.entries(triggers).filter(([type]) => type !== VOLUME));
+    const volume = comparePlans(capture(resource(VOLUME, "v", { size: 1 })), capture(resource(VOLUME, "v", { size: 2 })), withoutVolume);
+    assert.deepEqual(
+      volume.statefulAtRisk.map((r) => [r.name, r.change]),
+      [["v", "unknown"]],
+    );
+  });
+});
+
+describe("cascades on the real graph", () => {
+  const STAGE3 = { stack: "dev", stage: 3 };
+
+  it("shifting the VPC CIDR replaces the VPC, every subnet, security group and route table, and the host placed in them", async () => {
+    const d = comparePlans(await plan(STAGE3), await plan({ ...STAGE3, set: ["network.cidr=10.1.0.0/16"] }), triggers);
+    const replacedTypes = new Set(d.replaced.map((r) => r.type));
+    for (const type of [
+      "aws:ec2/vpc:Vpc",
+      "aws:ec2/subnet:Subnet",
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:ec2/routeTable:RouteTable",
+      "aws:ec2/routeTableAssociation:RouteTableAssociation",
+      INSTANCE,
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+    ])
+      assert.ok(replacedTypes.has(type), `${type} is replaced`);
+    const host = d.replaced.find((r) => r.type === INSTANCE)!;
+    assert.ok(host.reasons.some((r) => r.includes('"subnetId" becomes unknown')));
+    // The data volume and the cluster keep their replace-triggering inputs (availabilityZone,
+    // dbSubnetGroupName: the group has a fixed name and is only updated), so nothing stateful goes.
+    assert.deepEqual(d.statefulAtRisk, []);
+    const group = d.updated.find((r) => r.type === "aws:rds/subnetGroup:SubnetGroup");
+    assert.ok(
+      group?.changes.some((c) => c.path === "subnetIds" && c.unknownBecause),
+      "the DB subnet group's subnets are unknown",
+    );
+  });
+
+  it("shifting only the subnet CIDRs replaces every subnet and cascades to what is placed in them", async () => {
+    const from = await plan(STAGE3);
+    const shifted: Capture = {
+      ...from,
+      resources: from.resources.map((r) =>
+        r.type === "aws:ec2/subnet:Subnet"
+          ? { ...r, inputs: { ...r.inputs, cidrBlock: r.inputs.cidrBlock.replace(/^10\.0\./, "10.0.128.") } }
+          : r,
+      ),
+    };
+    const subnets = from.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet");
+    assert.ok(subnets.length >= 4);
+    const d = comparePlans(from, shifted, triggers);
+    for (const s of subnets)
+      assert.ok(
+        d.replaced.some((r) => r.urn === s.urn && r.reasons.includes('forceNew input "cidrBlock"')),
+        s.name,
+      );
+    assert.ok(
+      d.replaced.some((r) => r.type === INSTANCE && r.cascadeFrom.length > 0),
+      "the host in a public subnet is replaced",
+    );
+    assert.equal(d.replaced.filter((r) => r.type === "aws:ec2/vpc:Vpc").length, 0, "the VPC itself stays");
+  });
+
+  it("a DB subnet group replaced on the real graph takes the cluster and its instances with it", async () => {
+    const from = await plan({ stack: "dev", stage: 4 });
+    const renamed: Capture = {
+      ...from,
+      resources: from.resources.map((r) =>
+        r.type === "aws:rds/subnetGroup:SubnetGroup" ? { ...r, inputs: { ...r.inputs, name: "renamed" } } : r,
+      ),
+    };
+    const d = comparePlans(from, renamed, triggers);
+    const atRisk = d.statefulAtRisk.map((r) => r.type).sort();
+    const clusters = from.resources.filter((r) => r.type === CLUSTER).length;
+    const instances = from.resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance").length;
+    assert.ok(clusters >= 1 && instances >= 2);
+    assert.deepEqual(
+      atRisk,
+      [...Array(clusters).fill(CLUSTER), ...Array(instances).fill("aws:rds/clusterInstance:ClusterInstance")].sort(),
+    );
+  });
+});
+
+describe("the trigger file covers the program", () => {
+  it("has an entry for every type the dev and prod stacks create at every stage", async () => {
+    const missing = new Set<string>();
+    // The selections the promotion tests already plan (dev; prod walking the journey with the
+    // stage-2 volume kept), plus prod as configured.
+    const selections = [
+      ...[1, 2, 3, 4, 5, 6, 7].flatMap((stage) => [
+        { stack: "dev", stage },
+        { stack: "prod", stage, set: ["database.hostVolumeRetired=false"] },
+      ]),
+      { stack: "prod" },
+    ];
+    for (const selection of selections)
+      for (const r of (await plan(selection)).resources)
+        if (r.custom && !r.type.startsWith("pulumi:providers:") && !triggers[r.type]) missing.add(r.type);
+    assert.deepEqual([...missing].sort(), [], `types missing from data/replace-triggers.json: ${[...missing].join(", ")}`);
+  });
+
+  it("the dynamic Amplify deployment's entry says what its provider's diff replaces", async () => {
+    const { amplifyDeploymentProvider } = await import("../components/siteDeployment");
+    const type = "pulumi-nodejs:dynamic/site:AmplifyDeployment";
+    const deployment = (await plan({ stack: "dev", stage: 1 })).resources.find((r) => r.type === type)!;
+    const olds = deployment.inputs as never;
+    for (const key of ["region", "appId", "branchName", "contentHash", "timeoutSeconds"]) {
+      const news = { ...deployment.inputs, [key]: key === "timeoutSeconds" ? 1 : "other" } as never;
+      const result = await amplifyDeploymentProvider.diff!("id", olds, news);
+      assert.equal((result.replaces ?? []).includes(key), triggers[type].forceNew.includes(key), key);
+    }
   });
 });

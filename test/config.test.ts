@@ -1,7 +1,25 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, decodeConfigValues, validateConfig } from "../components/config";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { InstanceType as Ec2InstanceType } from "@pulumi/aws/types/enums/ec2";
+import { CACHE_NODE_TYPE } from "../components/cache";
+import {
+  AURORA_POSTGRESQL_CLASSES,
+  ConfigError,
+  ConfigProblem,
+  decodeConfigValues,
+  EC2_INSTANCE_TYPES,
+  ELASTICACHE_NODE_TYPES,
+  formatProblem,
+  validateConfig,
+} from "../components/config";
 import { buildPlan, cpuArchitecture } from "../components/plan";
-import { stageDefinition } from "../components/stages";
+import { STAGE_NUMBERS, stageDefinition } from "../components/stages";
+import instanceTypes from "../data/instance-types.json";
+import { cliFailure, npmSwallowedFlags } from "../tools/cli";
+import { loadStackConfig } from "../tools/stackConfig";
 
 const VALID = { stage: 3, regions: ["us-east-1"] };
 
@@ -104,7 +122,7 @@ describe("config validation", () => {
     assert.equal(stage.value, 9);
     assert.match(stage.message, /1 to 7/);
     const typo = problems.find((p) => p.key === "typo")!;
-    assert.match(typo.message, /allowed here: stage, regions/);
+    assert.match(typo.message, /allowed here: stage, regions/i);
   });
 
   it("accepts the documented shape, including every optional key", () => {
@@ -113,6 +131,7 @@ describe("config validation", () => {
         stage: 7,
         regions: ["us-east-1", "eu-west-1"],
         domain: "shop.example.com",
+        domainDelegated: true,
         compute: { instanceType: "m7g.large", minSize: 3, maxSize: 12, cpuHigh: 70, cpuLow: 25 },
         network: { cidr: "10.20.0.0/16", azs: 3 },
         database: { instanceClass: "db.r6g.large", readers: 2, domains: [{ name: "users", shards: 2 }], hostVolumeRetired: true },
@@ -208,5 +227,174 @@ describe("stage plan", () => {
   it("knows Graviton instance families from x86 ones", () => {
     for (const t of ["t4g.small", "m7g.large", "c7gn.xlarge", "r8gd.2xlarge", "a1.large"]) assert.equal(cpuArchitecture(t), "arm64", t);
     for (const t of ["t3.small", "m7i.large", "c6a.xlarge", "m5d.large"]) assert.equal(cpuArchitecture(t), "x86_64", t);
+  });
+});
+
+describe("config errors that point at the fix", () => {
+  const PROJECT = "aws-scaling-journey";
+  /** Decodes raw Pulumi config (strings, as the engine passes them) and validates it. */
+  function problemsOfRaw(all: Record<string, string>) {
+    const { values, awsRegion, strayKeys } = decodeConfigValues(all, PROJECT);
+    try {
+      validateConfig(values, awsRegion, strayKeys);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+      return err.problems;
+    }
+    assert.fail(`config was accepted: ${JSON.stringify(all)}`);
+  }
+  const base = { [`${PROJECT}:stage`]: "3", [`${PROJECT}:regions`]: '["us-east-1"]', "aws:region": "us-east-1" };
+  const only = (problems: ConfigProblem[], key: string) => {
+    const found = problems.filter((p) => p.key === key);
+    assert.equal(found.length, 1, `one problem for ${key}: ${problems.map(formatProblem).join("\n")}`);
+    return found[0];
+  };
+
+  it("names a misspelled project namespace and the key it meant", () => {
+    const problems = problemsOfRaw({ "aws-scaling-jouney:stage": "3", "aws:region": "us-east-1" });
+    const stray = only(problems, "aws-scaling-jouney:stage");
+    assert.match(stray.message, /unknown key|not a known key/);
+    assert.match(stray.message, /did you mean aws-scaling-journey:stage\?/i);
+  });
+
+  it("names an aws: key the provider does not read, and the one it meant", () => {
+    const problems = problemsOfRaw({ ...base, "aws:regoin": "us-east-1" });
+    assert.match(only(problems, "aws:regoin").message, /did you mean aws:region\?/i);
+  });
+
+  it("leaves the provider's own keys and unrelated namespaces alone", () => {
+    const { strayKeys } = decodeConfigValues(
+      { ...base, "aws:profile": "dev", "aws:skipCredentialsValidation": "true", "other-tool:x": "1" },
+      PROJECT,
+    );
+    assert.deepEqual(strayKeys, []);
+  });
+
+  it("suggests the project key a misspelled one meant", () => {
+    const problems = problemsOf({ stage: 3, regoins: ["us-east-1"] });
+    assert.match(only(problems, "regoins").message, /did you mean regions\?/i);
+    assert.match(only(problems, "regoins").message, /not a known key/);
+  });
+
+  it("reports a bad region once, short, with the closest codes, and no knock-on on aws:region", () => {
+    const problems = problemsOf({ stage: 3, regions: ["us-est-1"] }, "us-east-1");
+    assert.equal(problems.length, 1, problems.map(formatProblem).join("\n"));
+    const [problem] = problems;
+    assert.equal(problem.key, "regions.0");
+    assert.match(problem.message, /did you mean us-east-1\b/i);
+    assert.ok(!problem.message.includes("ap-southeast-2"), "does not list every region");
+    assert.ok(problem.message.length < 160, problem.message);
+  });
+
+  it("checks aws:region itself against AWS's region codes", () => {
+    const problems = problemsOf({ stage: 3 }, "eu-wset-1");
+    assert.match(only(problems, "aws:region").message, /did you mean eu-west-1\b/i);
+  });
+
+  it("rejects an instance type, DB class that AWS does not offer, naming close valid ones", () => {
+    const problems = problemsOf({ ...VALID, compute: { instanceType: "t4g.nope" }, database: { instanceClass: "db.r6g.lrage" } });
+    const type = only(problems, "compute.instanceType");
+    const suggested = type.message.match(/t4g\.[a-z0-9]+/g) ?? [];
+    assert.ok(suggested.length >= 3, type.message);
+    for (const t of suggested) assert.ok(EC2_INSTANCE_TYPES.includes(t), `${t} is a real type`);
+    const dbClass = only(problems, "database.instanceClass");
+    assert.match(dbClass.message, /did you mean db\.r6g\.large\b/i);
+  });
+
+  it("rejects an EC2 instance type used as a DB class (Aurora PostgreSQL classes only)", () => {
+    assert.ok(problemsOf({ ...VALID, database: { instanceClass: "db.m1.small" } }).some((p) => p.key === "database.instanceClass"));
+  });
+});
+
+describe("AWS type lists (data/instance-types.json)", () => {
+  it("carry their source and the date they were read", () => {
+    assert.match(instanceTypes.read, /^\d{4}-\d{2}-\d{2}$/);
+    for (const list of [
+      instanceTypes.ec2InstanceTypes,
+      instanceTypes.auroraPostgresqlInstanceClasses,
+      instanceTypes.elasticacheNodeTypes,
+    ]) {
+      assert.ok(list.source.length > 20);
+      assert.ok(list.values.length > 50);
+    }
+  });
+
+  it("list exactly the EC2 types of the installed @pulumi/aws enum (refresh it when the provider moves)", () => {
+    assert.deepEqual([...EC2_INSTANCE_TYPES].sort(), [...new Set(Object.values(Ec2InstanceType))].sort());
+  });
+
+  it("hold every type the program uses by default", () => {
+    for (const stage of STAGE_NUMBERS) {
+      const d = stageDefinition(stage).defaults;
+      assert.ok(EC2_INSTANCE_TYPES.includes(d.compute.instanceType), d.compute.instanceType);
+      assert.ok(AURORA_POSTGRESQL_CLASSES.includes(d.database.instanceClass), d.database.instanceClass);
+    }
+    assert.ok(ELASTICACHE_NODE_TYPES.includes(CACHE_NODE_TYPE), CACHE_NODE_TYPE);
+  });
+});
+
+describe("stack file errors", () => {
+  let root: string;
+  before(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: aws-scaling-journey\nruntime: nodejs\n");
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const failureFor = (name: string, text: string) => {
+    fs.writeFileSync(path.join(root, `Pulumi.${name}.yaml`), text);
+    try {
+      loadStackConfig({ stack: name }, root);
+    } catch (err) {
+      return cliFailure(err, "plan", "usage");
+    }
+    assert.fail(`Pulumi.${name}.yaml was accepted`);
+  };
+
+  it("names the file and the over-indented line, and exits 2", () => {
+    const result = failureFor(
+      "indent",
+      "config:\n  aws:region: us-east-1\n  aws-scaling-journey:stage: 3\n   aws-scaling-journey:regions:\n    - us-east-1\n",
+    );
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Pulumi\.indent\.yaml:4:/);
+    assert.ok(!result.stderr.includes("    at "), "no stack trace");
+  });
+
+  it("names the line of an unclosed quote, not the end of the file", () => {
+    const result = failureFor("quote", 'config:\n  aws:region: "us-east-1\n  aws-scaling-journey:stage: 3\n');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Pulumi\.quote\.yaml:2:/);
+  });
+
+  it("names a tab in the indentation", () => {
+    const result = failureFor("tab", "config:\n  aws:region: us-east-1\n\taws-scaling-journey:stage: 3\n");
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Pulumi\.tab\.yaml:3:1: .*tab/);
+  });
+
+  it("rejects a config block that is not a mapping", () => {
+    const result = failureFor("list", "config:\n  - stage: 3\n");
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Pulumi\.list\.yaml: `config:` must be a mapping/);
+  });
+});
+
+describe("flags npm swallowed (npm run plan --stage 4)", () => {
+  it("says how to pass the flag after `--`", () => {
+    const message = npmSwallowedFlags({ npm_lifecycle_event: "plan", npm_config_stage: "true" }, ["4"]);
+    assert.ok(message);
+    assert.ok(message.includes("npm run plan -- --stage 4"), message);
+  });
+
+  it("stays quiet when the flags came after `--` or the command was not run by npm", () => {
+    assert.equal(npmSwallowedFlags({ npm_lifecycle_event: "plan" }, ["--stage", "4"]), undefined);
+    assert.equal(npmSwallowedFlags({ npm_config_stage: "true" }, ["4"]), undefined);
+  });
+
+  it("exits 2 from the real npm script before running anything", () => {
+    const run = spawnSync("npm", ["run", "--silent", "plan", "--stage", "4"], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /npm run plan -- --stage 4/);
   });
 });

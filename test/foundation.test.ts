@@ -87,7 +87,7 @@ describe("stage 2: one EC2 host", () => {
   });
 
   it("publishes A and AAAA records for the host when a domain is set", async () => {
-    const c = await dev(2, ["domain=example.com"]);
+    const c = await dev(2, ["domain=example.com", "domainDelegated=true"]);
     one(c, "aws:route53/zone:Zone");
     const records = ofType(c, "aws:route53/record:Record");
     assert.deepEqual(records.map((r) => r.inputs.type).sort(), ["A", "AAAA"]);

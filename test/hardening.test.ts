@@ -84,7 +84,10 @@ describe("hardening", () => {
     const certs = ofType(c, "aws:acm/certificate:Certificate");
     assert.ok(certs.length > 2, "an ALB certificate per region and CloudFront's");
     const validations = ofType(c, "aws:route53/record:Record").filter((r) => r.name.startsWith("acm-validation-"));
-    assert.equal(validations.length, 1);
+    // One per distinct name (the apex; each region's internal services name), however many certificates share it.
+    const names = new Set(certs.map((x) => x.inputs.domainName));
+    assert.ok(certs.length > names.size, "some certificates share a name");
+    assert.equal(validations.length, names.size);
   });
 
   it("lets hosts read only their own SSM parameters: no broad managed policy for the SSM agent", async () => {
@@ -97,7 +100,7 @@ describe("hardening", () => {
     const reads = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("ssm:GetParameter")));
     assert.ok(reads.length > 0);
     for (const r of reads)
-      for (const arn of [r.Resource].flat() as string[]) assert.match(arn, /:parameter\/aws-scaling-journey\/dev\/app/);
+      for (const arn of [r.Resource].flat() as string[]) assert.match(arn, /:parameter\/pulumi\/aws-scaling-journey\/dev\/app/);
     const agent = statements.find((s) => [s.Action].flat().includes("ssmmessages:OpenDataChannel"));
     assert.ok(agent, "Session Manager still works");
     assert.ok(
@@ -122,4 +125,22 @@ describe("hardening", () => {
     assert.match(script, /ExecStartPre=\+/);
     assert.match(script, /DynamicUser=yes/);
   });
+
+  for (const stage of [2, 3])
+    it(`stage ${stage}: the data volume is in the AZ of the host it is attached to (an EBS volume attaches only within its AZ)`, async () => {
+      const c = await plan({ stack: "dev", stage });
+      const index = byUrn(c);
+      const attachment = one(c, "aws:ec2/volumeAttachment:VolumeAttachment");
+      const [hostUrn] = attachment.propertyDependencies.instanceId ?? [];
+      const [volumeUrn] = attachment.propertyDependencies.volumeId ?? [];
+      const host = index.get(hostUrn);
+      const volume = index.get(volumeUrn);
+      assert.equal(host?.type, "aws:ec2/instance:Instance");
+      assert.equal(volume?.type, "aws:ebs/volume:Volume");
+      // The instance has no AZ of its own: it takes its subnet's.
+      const subnet = index.get((host!.propertyDependencies.subnetId ?? [])[0]);
+      assert.equal(subnet?.type, "aws:ec2/subnet:Subnet");
+      assert.equal(typeof subnet!.inputs.availabilityZone, "string");
+      assert.equal(volume!.inputs.availabilityZone, subnet!.inputs.availabilityZone);
+    });
 });

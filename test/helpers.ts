@@ -1,4 +1,5 @@
 /** Shared test helpers: run the real program offline for a stack + overrides, and query the graph. */
+import * as path from "node:path";
 import { Capture, captureProgram, ResourceRecord } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
 import { STAGES } from "../components/stages";
@@ -13,15 +14,27 @@ export function devClassSet(stage: number): string[] {
   return definition?.capabilities.multiRegion ? [`database.instanceClass=${definition.defaults.database.instanceClass}`] : [];
 }
 
+/** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
+export const RUN_TS = ["-r", path.join(__dirname, "..", "tools", "register.js")];
+
 const cache = new Map<string, Promise<Capture>>();
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs the program once per distinct selection (the runtime is global, so runs are serialised). */
 export function plan(selection: StackSelection): Promise<Capture> {
-  const key = JSON.stringify(selection);
+  return cachedCapture(selection, false);
+}
+
+/** The same, as a first `pulumi preview` (computed values unknown): the policy pack's preview view. */
+export function previewPlan(selection: StackSelection): Promise<Capture> {
+  return cachedCapture(selection, true);
+}
+
+function cachedCapture(selection: StackSelection, preview: boolean): Promise<Capture> {
+  const key = preview ? `preview ${JSON.stringify(selection)}` : JSON.stringify(selection);
   let result = cache.get(key);
   if (!result) {
-    result = queue.then(() => captureProgram(loadStackConfig(selection)));
+    result = queue.then(() => captureProgram({ ...loadStackConfig(selection), preview }));
     queue = result.catch(() => undefined);
     cache.set(key, result);
   }
@@ -45,3 +58,7 @@ export function named(capture: Capture, type: string, name: string): ResourceRec
 }
 
 export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => [r.urn, r]));
+
+/** A plan loader for the policy CLI (tools/policy.ts) that shares the caches above. */
+export const viewLoader = (selection: StackSelection, preview: boolean): Promise<Capture> =>
+  preview ? previewPlan(selection) : plan(selection);

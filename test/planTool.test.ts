@@ -6,8 +6,9 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { runPlan } from "../tools/plan";
-import { renderMermaid } from "../tools/render";
-import { plan } from "./helpers";
+import type { PlanDiff } from "../tools/compare";
+import { renderDiff, renderMermaid, shortPair } from "../tools/render";
+import { plan, RUN_TS } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -21,8 +22,8 @@ function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["-r", "ts-node/register", "tools/plan.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      [...RUN_TS, "tools/plan.ts", ...args],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -175,5 +176,93 @@ describe("npm run plan (CLI)", function () {
     for (const region of capture.outputs.regions as string[]) assert.ok(chart.includes(`["${region}"]`), region);
     for (const c of capture.resources.filter((r) => !r.custom)) assert.ok(chart.includes(`${c.name}<br/>`), c.name);
     assert.equal((chart.match(/^\s*subgraph /gm) ?? []).length, (chart.match(/^\s*end$/gm) ?? []).length);
+  });
+
+  it("--compare shows old → new values; --to-set overrides the target side only, so a config change can be diffed", async () => {
+    // Pulumi.dev.yaml sets compute.instanceType t4g.small; the target asks for m7g.large and one more reader.
+    const run = await runPlan([
+      "--stack",
+      "dev",
+      "--stage",
+      "5",
+      "--to-set",
+      "compute.instanceType=m7g.large",
+      "--to-set",
+      "database.readers=3",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /instanceType: "t4g\.small" → "m7g\.large"/);
+    assert.match(run.stdout, /\+ ClusterInstance\s+\S*db-3 /);
+    assert.match(run.stdout, /stage 5 .*→ dev stage 5 .*with compute\.instanceType=m7g\.large database\.readers=3/);
+    // --set applies to both sides: the same override on both is no change at all.
+    const both = await runPlan([
+      "--stack",
+      "dev",
+      "--stage",
+      "5",
+      "--set",
+      "compute.instanceType=m7g.large",
+      "--to-set",
+      "compute.instanceType=m7g.large",
+    ]);
+    assert.match(both.stdout, /0 to add, 0 to update, 0 to replace, 0 unknown, 0 to delete/);
+    const json = JSON.parse((await runPlan(["--stack", "dev", "--stage", "5", "--to-set", "database.readers=3", "--json"])).stdout);
+    assert.deepEqual(json.to.set, ["database.readers=3"]);
+    assert.equal(json.counts.added, 1);
+  });
+
+  it("shortens long values around their first difference and hides credentials", () => {
+    const long = (middle: string) => `{"prefix":"${"a".repeat(80)}","changed":"${middle}","suffix":"${"z".repeat(80)}"}`;
+    const [from, to] = shortPair(long("old"), long("new"), 40);
+    assert.ok(from.length <= 42 && to.length <= 42, `${from} / ${to}`);
+    assert.ok(from.includes("old") && to.includes("new"), `${from} / ${to}`);
+    assert.deepEqual(shortPair("a", "b"), ['"a"', '"b"']);
+
+    const change = (path: string, fromValue: unknown, toValue: unknown, notes: string[] = []) => ({
+      urn: `urn:pulumi:s::p::aws:x/y:Y::${path}`,
+      type: "aws:x/y:Y",
+      name: path,
+      region: "us-east-1",
+      fromUrn: `urn:pulumi:s::p::aws:x/y:Y::${path}`,
+      changedPaths: [path],
+      changes: [{ path, from: fromValue, to: toValue }],
+      notes,
+    });
+    const diff: PlanDiff = {
+      added: [],
+      removed: [],
+      updated: [
+        change("masterPassword", "hunter2", "hunter3", ["same note"]),
+        change("manageMasterUserPassword", true, undefined, ["same note"]),
+        change("tier", "Standard", "Advanced", ["own note"]),
+      ],
+      replaced: [],
+      unknown: [],
+      unchanged: 0,
+      counts: { added: 0, removed: 0, updated: 3, replaced: 0, unknown: 0, unchanged: 0 },
+      statefulAtRisk: [],
+    };
+    const text = renderDiff(diff, "a", "b");
+    assert.ok(!text.includes("hunter"), text);
+    assert.match(text, /masterPassword: \[secret\] → \[secret\]/);
+    assert.match(text, /manageMasterUserPassword: true → \(unset\)/);
+    assert.equal(text.split("same note").length - 1, 1, "a note shared by two resources is printed once");
+    assert.match(text, /same note {2}\(2 resources\)/);
+    assert.match(text, /note: own note/);
+  });
+
+  it("--json of a plan carries the stack outputs and the same warnings the tree prints", async () => {
+    // A host moved from Graviton to x86 is replaced: the program warns (SPEC stage 2).
+    const args = ["--stack", "dev", "--stage", "2", "--set", "compute.instanceType=t3.small"];
+    const doc = JSON.parse((await runPlan([...args, "--json"])).stdout);
+    const tree = (await runPlan(args)).stdout;
+    const printed = tree
+      .split("\n")
+      .filter((l) => l.startsWith("  ! "))
+      .map((l) => l.slice(4));
+    assert.ok(printed.length > 0, "the tree prints a warning");
+    assert.deepEqual(doc.warnings, printed);
+    assert.equal(doc.outputs.stage, 2);
+    assert.deepEqual(doc.outputs.regions, ["us-east-1"]);
   });
 });

@@ -3,15 +3,27 @@
  * started as the Pulumi CLI starts it (a child process serving the Analyzer gRPC API), and the
  * engine's calls are replayed over a captured plan: `configure` with the pack config, `analyze`
  * for each resource, `analyzeStack` once. The violations must be the ones tools/policyRunner.ts
- * reports for the same plan and config.
+ * reports for the same plan and config, in each of the three views.
+ *
+ * What is sent is what pulumi/pulumi's engine sends (at 1b5949891b3c, read 2026-11-30):
+ * - `analyze`: the resource's checked inputs (pkg/resource/deploy/step_generator.go `analyzeAll`,
+ *   lines 3461-3475), unknowns as the sentinel string (sdk/go/common/resource/plugin/
+ *   analyzer_plugin.go lines 305-306 `KeepUnknowns: true`; rpc.go lines 190-200 and 290-297:
+ *   a computed value is marshalled as `UnknownStringValue` "04da6b54-…" and its typed siblings);
+ * - `analyzeStack`: each resource's *outputs* (step_generator.go `AnalyzeResources`, lines
+ *   3513-3533: "AnalyzeStack is called on the final outputs of each resource"), its parent,
+ *   dependencies and non-empty propertyDependencies (analyzer_plugin.go lines 360-387);
+ * - options: protect, ignoreChanges, deleteBeforeReplace(+Defined), aliases, customTimeouts,
+ *   parent; no retainOnDelete (`marshalResourceOptions`, analyzer_plugin.go lines 736-761);
+ * - provider: the provider's inputs (step_generator.go lines 3476-3483 and 3568-3573).
  */
 import { strict as assert } from "node:assert";
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
-import { loadPackConfig, PackConfig, runPolicies } from "../tools/policyRunner";
+import { loadPackConfig, PackConfig, runPolicies, View, VIEWS } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
-import { plan } from "./helpers";
+import { plan, previewPlan, RUN_TS } from "./helpers";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -26,9 +38,8 @@ const LEVEL_NAMES = ["advisory", "mandatory", "disabled", "remediate"];
 
 function startPack(): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], {
+    const child = spawn(process.execPath, [...RUN_TS, "index.ts"], {
       cwd: path.join(ROOT, "policies"),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -72,8 +83,17 @@ function providerOf(capture: Capture, r: ResourceRecord) {
   return pr;
 }
 
+function propertyDependenciesOf(r: ResourceRecord, map: any): void {
+  for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+    if (urns.length === 0) continue; // analyzer_plugin.go: "Skip properties that have no dependencies."
+    const deps = new analyzerPb.AnalyzerPropertyDependencies();
+    deps.setUrnsList(urns);
+    map.set(key, deps);
+  }
+}
+
 /** What the engine would get back from the pack for this plan: "level policy urn" lines. */
-async function viaEngineApi(client: any, capture: Capture, config: PackConfig): Promise<string[]> {
+async function viaEngineApi(client: any, capture: Capture, config: PackConfig, view: View): Promise<string[]> {
   const configure = new analyzerPb.ConfigureAnalyzerRequest();
   const map = configure.getPolicyconfigMap();
   for (const p of policies) {
@@ -108,7 +128,8 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig): 
     capture.resources.map((r) => {
       const ar = new analyzerPb.AnalyzerResource();
       ar.setType(r.type);
-      ar.setProperties(struct(r.inputs));
+      // The inputs view is the offline one (the program's inputs everywhere); the engine's are outputs.
+      ar.setProperties(struct(view === "inputs" ? r.inputs : r.outputs!));
       ar.setUrn(r.urn);
       ar.setName(r.name);
       ar.setOptions(optionsOf(r));
@@ -116,6 +137,7 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig): 
       if (provider) ar.setProvider(provider);
       if (r.parent) ar.setParent(r.parent);
       ar.setDependenciesList(r.dependencies);
+      propertyDependenciesOf(r, ar.getPropertydependenciesMap());
       return ar;
     }),
   );
@@ -123,10 +145,8 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig): 
   return [...new Set(lines)].sort();
 }
 
-async function viaRunner(capture: Capture, config: PackConfig): Promise<string[]> {
-  const run = await runPolicies(capture, policies, config);
-  // One line per policy and resource: offline, stateful-protect-retain also sees retainOnDelete,
-  // which the engine's PolicyResourceOptions lacks, so it may report a resource twice.
+async function viaRunner(capture: Capture, config: PackConfig, view: View): Promise<string[]> {
+  const run = await runPolicies(capture, policies, config, view);
   return [...new Set(run.violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.urn ?? ""}`))].sort();
 }
 
@@ -152,19 +172,33 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
     config: () => PackConfig;
     /** Degrades the captured plan (returns the records to keep); must change something. */
     edit?: (resources: ResourceRecord[]) => ResourceRecord[];
+    /** "level policy urn-fragment" lines the engine must report in every view (none: a healthy stack). */
+    expect: string[];
+    /** The views the case runs in (default: all three). */
+    views?: View[];
   }[] = [
-    { title: "dev stage 4 without a reader", selection: { stack: "dev", stage: 4, set: ["database.readers=0"] }, config: () => ({}) },
+    {
+      title: "dev stage 4 without a reader",
+      selection: { stack: "dev", stage: 4, set: ["database.readers=0"] },
+      config: () => ({}),
+      expect: ["mandatory aurora-reader-in-another-az aws:rds/cluster:Cluster::us-east-1-db"],
+    },
     {
       title: "dev stage 3 under prod's pack config (minimumStage 4)",
       selection: { stack: "dev", stage: 3 },
       config: () => loadPackConfig("prod").config,
+      expect: [
+        "mandatory aurora-reader-in-another-az aws:rds/cluster:Cluster::us-east-1-db",
+        "mandatory data-final-snapshot aws:rds/cluster:Cluster::us-east-1-db",
+      ],
     },
-    { title: "dev stage 6", selection: { stack: "dev", stage: 6 }, config: () => ({}) },
+    { title: "dev stage 6", selection: { stack: "dev", stage: 6 }, config: () => ({}), expect: [] },
     {
       title: "dev stage 5 without the web tier's scale-in policy and CPU-low alarm",
       selection: { stack: "dev", stage: 5 },
       config: () => ({}),
       edit: (resources) => resources.filter((r) => !/web-scale-in|web-cpu-low/.test(r.name)),
+      expect: ["mandatory asg-alarm-driven-scaling aws:autoscaling/group:Group::us-east-1-web-asg"],
     },
     {
       title: "dev stage 6 with the web ASG in no target group",
@@ -172,18 +206,47 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
       config: () => ({}),
       edit: (resources) =>
         resources.map((r) =>
-          r.type === "aws:autoscaling/group:Group" && r.name.includes("web") ? { ...r, inputs: { ...r.inputs, targetGroupArns: [] } } : r,
+          r.type === "aws:autoscaling/group:Group" && r.name.includes("web")
+            ? { ...r, inputs: { ...r.inputs, targetGroupArns: [] }, outputs: { ...r.outputs, targetGroupArns: [] } }
+            : r,
         ),
+      expect: ["mandatory asg-multi-az-elb-health aws:autoscaling/group:Group::us-east-1-web-asg"],
+    },
+    {
+      // Only what AWS reported changed: a stack policy must see it, so outputs are what is sent.
+      title: "dev stage 6 whose web ASG AWS reports in no target group (outputs only)",
+      selection: { stack: "dev", stage: 6 },
+      config: () => ({}),
+      edit: (resources) =>
+        resources.map((r) =>
+          r.type === "aws:autoscaling/group:Group" && r.name.includes("web") ? { ...r, outputs: { ...r.outputs, targetGroupArns: [] } } : r,
+        ),
+      expect: ["mandatory asg-multi-az-elb-health aws:autoscaling/group:Group::us-east-1-web-asg"],
+      views: ["deployed"],
     },
   ];
-  for (const c of cases) {
-    it(`reports the same violations for ${c.title}`, async () => {
-      const planned = await plan(c.selection);
-      const capture: Capture = c.edit ? { ...planned, resources: c.edit(structuredClone(planned.resources)) } : planned;
-      if (c.edit) assert.notDeepEqual(capture.resources, planned.resources, "the edit changed nothing");
-      const [engine, offline] = [await viaEngineApi(client, capture, c.config()), await viaRunner(capture, c.config())];
-      assert.ok(engine.length > 0, "the case should produce violations");
-      assert.deepEqual(offline, engine);
-    });
-  }
+  for (const c of cases)
+    for (const view of c.views ?? VIEWS) {
+      it(`reports the same violations for ${c.title}, ${view} view`, async () => {
+        const planned = view === "preview" ? await previewPlan(c.selection) : await plan(c.selection);
+        const capture: Capture = c.edit ? { ...planned, resources: c.edit(structuredClone(planned.resources)) } : planned;
+        if (c.edit) assert.notDeepEqual(capture.resources, planned.resources, "the edit changed nothing");
+        const [engine, offline] = [await viaEngineApi(client, capture, c.config(), view), await viaRunner(capture, c.config(), view)];
+        const mandatory = engine.filter((l) => l.startsWith("mandatory "));
+        for (const e of c.expect) {
+          const [level, policy, urn] = e.split(" ");
+          assert.ok(
+            mandatory.some((l) => l.startsWith(`${level} ${policy} `) && l.endsWith(urn)),
+            `the engine should report ${e}; got ${JSON.stringify(engine)}`,
+          );
+        }
+        if (c.expect.length === 0) assert.deepEqual(mandatory, [], "a healthy stack");
+        if (view === "preview" && c.selection.stage === 6 && !c.edit)
+          assert.ok(
+            engine.some((l) => l.startsWith("advisory iam-least-privilege ")),
+            "unknowns reach the pack: an ARN-built IAM document can't be read in a first preview",
+          );
+        assert.deepEqual(offline, engine);
+      });
+    }
 });

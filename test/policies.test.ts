@@ -18,7 +18,7 @@ import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
-import { devClassSet, named, plan } from "./helpers";
+import { devClassSet, named, plan, viewLoader } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -417,21 +417,63 @@ describe("policy pack: degraded stacks fail with the right policy", () => {
   });
 
   it("the CLI exits 1 naming the policy for a degraded stack, 0 for prod, 2 for bad stack or pack config", async () => {
-    const degraded = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0"], plan);
+    const degraded = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0"], viewLoader);
     assert.equal(degraded.code, 1);
-    assert.match(degraded.stdout, /\[mandatory\] aurora-reader-in-another-az\s+urn:pulumi:dev::/);
-    assert.match(degraded.stdout, /1 mandatory violation/);
-    const clean = await runPolicyCli(["--stack", "dev", "--stage", "3"], plan);
+    // URNs read as name (type); each of the three views reports the violation, and they agree.
+    const lines = degraded.stdout.match(/^\[mandatory\] aurora-reader-in-another-az {2}us-east-1-db \(aws:rds\/cluster:Cluster\)$/gm) ?? [];
+    assert.equal(lines.length, 3, degraded.stdout);
+    assert.doesNotMatch(degraded.stdout, /urn:pulumi:/);
+    for (const view of ["inputs", "preview", "deployed"]) assert.match(degraded.stdout, new RegExp(`^== view ${view} `, "m"));
+    assert.equal((degraded.stdout.match(/^1 mandatory violation/gm) ?? []).length, 3);
+    assert.match(degraded.stdout, /the 3 views agree on every mandatory verdict/);
+    const clean = await runPolicyCli(["--stack", "dev", "--stage", "3"], viewLoader);
     assert.equal(clean.code, 0, clean.stdout + clean.stderr);
-    const bad = await runPolicyCli(["--set", "compute.minSize=-1"], plan);
+    const bad = await runPolicyCli(["--set", "compute.minSize=-1"], viewLoader);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /compute\.minSize/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /);
     const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pack-")), "c.json");
     fs.writeFileSync(tmp, JSON.stringify({ "data-backups": { minBackupRetentionDays: "a week" } }));
-    const badPack = await runPolicyCli(["--config", tmp], plan);
+    const badPack = await runPolicyCli(["--config", tmp], viewLoader);
     assert.equal(badPack.code, 2);
     assert.match(badPack.stderr, /data-backups\.minBackupRetentionDays/);
+  });
+
+  it("the CLI's --view picks one view and exits as the others do; a bad --view names the flag, the value and the choices", async () => {
+    const degradedArgs = ["--stage", String(HA_STAGE), "--set", "database.readers=0"];
+    for (const view of ["inputs", "preview", "deployed"]) {
+      const out = await runPolicyCli([...degradedArgs, "--view", view], viewLoader);
+      assert.equal(out.code, 1, `${view}: ${out.stdout}${out.stderr}`);
+      assert.match(out.stdout.split("\n")[0], new RegExp(`view ${view} \\(`));
+      assert.doesNotMatch(out.stdout, /== view /);
+      assert.equal((await runPolicyCli(["--stack", "dev", "--stage", "3", "--view", view], viewLoader)).code, 0, view);
+    }
+    // The preview view really runs on a preview: iam-least-privilege can't read ARN-built documents there.
+    const preview = await runPolicyCli(["--stack", "dev", "--stage", String(NAT_STAGE), "--view", "preview"], viewLoader);
+    assert.match(preview.stdout, /\[advisory\] iam-least-privilege .*\n\s+can't run policy 'iam-least-privilege' during preview/);
+    const inputs = await runPolicyCli(["--stack", "dev", "--stage", String(NAT_STAGE), "--view", "inputs"], viewLoader);
+    assert.doesNotMatch(inputs.stdout, /during preview/);
+    const bad = await runPolicyCli(["--view", "live"], viewLoader);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--view takes one of inputs, preview, deployed, got "live"/);
+  });
+
+  it("the CLI's --json prints one object: each view's violations (full and short URN), and where the views differ", async () => {
+    const out = await runPolicyCli(["--stage", String(HA_STAGE), "--set", "database.readers=0", "--json"], viewLoader);
+    assert.equal(out.code, 1);
+    const json = JSON.parse(out.stdout);
+    assert.deepEqual(Object.keys(json.views), ["inputs", "preview", "deployed"]);
+    assert.equal(json.stack, "dev");
+    for (const view of Object.values(json.views) as any[]) {
+      const v = view.violations.find((x: any) => x.enforcementLevel === "mandatory");
+      assert.equal(v.policyName, "aurora-reader-in-another-az");
+      assert.match(v.urn, /^urn:pulumi:dev::.*aws:rds\/cluster:Cluster::us-east-1-db$/);
+      assert.equal(v.resource, "us-east-1-db (aws:rds/cluster:Cluster)");
+      assert.equal(view.mandatory, 1);
+    }
+    assert.deepEqual(json.differences, []);
+    const one = JSON.parse((await runPolicyCli(["--stack", "dev", "--stage", "3", "--json", "--view", "deployed"], viewLoader)).stdout);
+    assert.deepEqual(Object.keys(one.views), ["deployed"]);
   });
 });
 
@@ -935,13 +977,38 @@ describe("policy pack: data protection", () => {
     );
   });
 
-  it("stateful-protect-retain: flags stateful resources without protect or retainOnDelete", async () => {
+  it("stateful-protect-retain: flags stateful resources without protect", async () => {
     const capture = await plan({ stack: "dev", stage: PROTECT_STAGE });
     const stateful = capture.resources.filter((r) => STATEFUL_TYPES.includes(r.type));
     assert.ok(stateful.length > 0);
+    passes(await checkCapture(capture), "stateful-protect-retain");
     flags(await checkCapture(mutated(capture, dbCluster, (r) => (r.protect = false))), "stateful-protect-retain", "Cluster");
-    flags(await checkCapture(mutated(capture, is("aws:kms/key:Key"), (r) => (r.retainOnDelete = false))), "stateful-protect-retain", "Key");
+    flags(await checkCapture(mutated(capture, is("aws:kms/key:Key"), (r) => (r.protect = false))), "stateful-protect-retain", "Key");
   });
+
+  // The engine never shows a policy retainOnDelete (tools/policyRunner.ts), so the pack can't
+  // check it: this test does, on the program's own registrations, at every protected stage.
+  for (const selection of [devAt(PROTECT_STAGE), devAt(STAGE_NUMBERS[STAGE_NUMBERS.length - 1]), { stack: "prod" }])
+    it(`every stateful resource of ${JSON.stringify(selection)} is registered with retainOnDelete (which no policy can see)`, async () => {
+      const stateful = (await plan(selection)).resources.filter((r) => STATEFUL_TYPES.includes(r.type));
+      assert.ok(stateful.length > 0);
+      assert.deepEqual(
+        stateful.filter((r) => !r.retainOnDelete).map((r) => r.urn),
+        [],
+      );
+      const seen: unknown[] = [];
+      const probe = {
+        name: "probe",
+        description: "what the engine shows",
+        enforcementLevel: "advisory" as const,
+        validateStack: (a: any) => void seen.push(...a.resources.map((r: any) => r.opts)),
+      };
+      await runPolicies(await plan(selection), [probe]);
+      assert.ok(
+        seen.length > 0 && seen.every((o) => !("retainOnDelete" in (o as object))),
+        "the runner shows retainOnDelete, which the engine never sends",
+      );
+    });
 });
 
 describe("policy pack: advisory hygiene", () => {

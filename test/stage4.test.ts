@@ -191,7 +191,7 @@ describe("stage 4 (thousand users): load-balanced web tier in two AZs", () => {
 describe("stage 4 with a domain: HTTPS on the ALB, DNS aliases", () => {
   let c: Capture;
   before(async () => {
-    c = await plan({ stack: "dev", stage: STAGE, set: ["domain=example.com"] });
+    c = await plan({ stack: "dev", stage: STAGE, set: ["domain=example.com", "domainDelegated=true"] });
   });
 
   it("redirects HTTP to HTTPS and terminates TLS with a modern policy and a DNS-validated certificate", () => {
@@ -221,7 +221,7 @@ describe("stage 4 with a domain: HTTPS on the ALB, DNS aliases", () => {
       assert.ok(record.dependencies.includes(alb.urn));
       assert.equal(record.inputs.records, undefined);
     }
-    const before = await plan({ stack: "dev", stage: STAGE - 1, set: ["domain=example.com"] });
+    const before = await plan({ stack: "dev", stage: STAGE - 1, set: ["domain=example.com", "domainDelegated=true"] });
     assert.equal(named(before, T.record, "app-a").urn, named(c, T.record, "app-a").urn);
     const diff = comparePlans(before, c, loadReplaceTriggers());
     assert.deepEqual(diff.statefulAtRisk, []);

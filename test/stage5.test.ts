@@ -161,9 +161,16 @@ describe("stage 5 (ten thousand users): cache, alarm scaling, CDN, operational a
   it("alarms on ALB 5xx, latency, DB CPU and replica lag to a KMS-encrypted SNS topic", () => {
     const topic = one(c, T.topic, "-alarms");
     assert.ok(topic.dependencies.includes(one(c, T.key, "-alarms-key").urn), "encrypted with a key CloudWatch may use");
-    const metrics = ofType(c, T.alarm)
-      .filter((a) => a.dependencies.includes(topic.urn))
-      .map((a) => `${a.inputs.namespace}/${a.inputs.metricName}`);
+    // What notifies is `alarmActions` (and `okActions`) naming the topic, not a dependency on it:
+    // each list must hold exactly the value that came from the topic, as the engine records it.
+    const notifying = ofType(c, T.alarm).filter(
+      (a) =>
+        a.inputs.alarmActions?.length === 1 &&
+        a.inputs.okActions?.length === 1 &&
+        (a.propertyDependencies.alarmActions ?? []).includes(topic.urn) &&
+        (a.propertyDependencies.okActions ?? []).includes(topic.urn),
+    );
+    const metrics = notifying.map((a) => `${a.inputs.namespace}/${a.inputs.metricName}`);
     for (const m of [
       "AWS/ApplicationELB/HTTPCode_ELB_5XX_Count",
       "AWS/ApplicationELB/HTTPCode_Target_5XX_Count",
@@ -188,7 +195,11 @@ describe("stage 5 with a domain, in a region other than us-east-1", () => {
   const REGION = "eu-west-1";
   let c: Capture;
   before(async () => {
-    c = await plan({ stack: "dev", stage: STAGE, set: ["domain=example.com", `aws:region=${REGION}`, `regions=["${REGION}"]`] });
+    c = await plan({
+      stack: "dev",
+      stage: STAGE,
+      set: ["domain=example.com", "domainDelegated=true", `aws:region=${REGION}`, `regions=["${REGION}"]`],
+    });
   });
 
   it("issues the CloudFront certificate in us-east-1 and the ALB's in the stack's region", () => {

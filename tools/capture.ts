@@ -7,6 +7,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MockState, regionOfProviderRef } from "./mocks";
 
+export { UNKNOWN } from "./mocks";
+
 // Internal runtime helpers the SDK exports in JS but not in its typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpc = require("@pulumi/pulumi/runtime/rpc");
@@ -34,6 +36,12 @@ export interface ResourceRecord {
   /** Input property → URNs of the resources its value came from (what the engine records). */
   propertyDependencies: Record<string, string[]>;
   inputs: Record<string, any>;
+  /**
+   * The resource's state as the engine keeps it after the step (what `analyzeStack` receives):
+   * after a create in a normal run (the deployed view), or the provider's planned state in a
+   * preview, where what AWS computes is unknown. Modelled per type in tools/mocks.ts.
+   */
+  outputs?: Record<string, any>;
 }
 
 /**
@@ -74,9 +82,15 @@ function propertyDependenciesOf(req: any): Record<string, string[]> {
   return out;
 }
 
+/**
+ * Which run a capture comes from: a normal run (`preview` false: the program's inputs, and the
+ * outputs after a create) or a first preview (`preview` true: inputs and outputs hold
+ * {@link UNKNOWN} wherever a value is not known until apply).
+ */
 export interface Capture {
   project: string;
   stack: string;
+  preview?: boolean;
   resources: ResourceRecord[];
   outputs: Record<string, unknown>;
   /** Messages the program logged with pulumi.log.warn. */
@@ -88,6 +102,8 @@ export interface CaptureOptions {
   stack: string;
   /** Full config keys (`project:key`, `aws:region`) to values; non-strings are JSON-encoded. */
   config: Record<string, unknown>;
+  /** Run as a first `pulumi preview` (setMocks `preview`): computed values are unknown. */
+  preview?: boolean;
 }
 
 /** Asset paths relative to the repo, so that a plan reads the same on every machine. */
@@ -153,9 +169,9 @@ export async function captureProgram(options: CaptureOptions): Promise<Capture> 
   }
 }
 
-async function run({ project, stack, config }: CaptureOptions): Promise<Capture> {
+async function run({ project, stack, config, preview = false }: CaptureOptions): Promise<Capture> {
   const state: MockState = { providerRegions: new Map() };
-  await pulumi.runtime.setMocks(createMocks(state), project, stack, false);
+  await pulumi.runtime.setMocks(createMocks(state, { preview }), project, stack, preview);
   pulumi.runtime.setAllConfig(toConfigStrings(config));
 
   const resources: ResourceRecord[] = [];
@@ -196,6 +212,7 @@ async function run({ project, stack, config }: CaptureOptions): Promise<Capture>
         aliases: req.getAliasesList().map(aliasRecord),
         propertyDependencies: propertyDependenciesOf(req),
         inputs,
+        outputs: plainValue(resp.getObject()?.toJavaScript() ?? {}),
       });
       callback(null, resp);
     });
@@ -209,11 +226,13 @@ async function run({ project, stack, config }: CaptureOptions): Promise<Capture>
     delete require.cache[require.resolve(PROGRAM)];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(PROGRAM) as Record<string, unknown>;
-    const outputs = await new Promise<Record<string, unknown>>((resolve) =>
-      pulumi.output(exported).apply((o) => resolve(o as Record<string, unknown>)),
-    );
+    // In a preview an apply over an unknown never runs; the SDK's own `promise(withUnknowns)`
+    // (what it uses to send stack outputs) gives the value with unknowns in place.
+    const outputs = plainValue(
+      await (pulumi.output(exported) as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true),
+    ) as Record<string, unknown>;
     await settings.waitForRPCs();
-    return { project, stack, resources, outputs, warnings };
+    return { project, stack, preview, resources, outputs, warnings };
   } finally {
     (pulumi.log as any).warn = originalWarn;
   }

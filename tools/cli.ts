@@ -5,7 +5,7 @@
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { ConfigError, formatProblem } from "../components/config";
-import { UsageError } from "./stackConfig";
+import { StackFileError, UsageError } from "./stackConfig";
 
 export interface CliResult {
   stdout: string;
@@ -42,6 +42,9 @@ export function cliFailure(err: unknown, command: string, usage: string): CliRes
   if (isConfigError(err)) {
     return { stdout: "", stderr: `invalid stack config:\n${err.problems.map(formatProblem).join("\n")}\n`, code: 2 };
   }
+  if (err instanceof StackFileError || (err instanceof Error && err.name === "StackFileError")) {
+    return { stdout: "", stderr: `invalid stack config: ${err.message}\n`, code: 2 };
+  }
   if (isUsageError(err)) return { stdout: "", stderr: `${err.message}\n\n${usage}\n`, code: 1 };
   return { stdout: "", stderr: `${command} failed: ${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
 }
@@ -50,8 +53,40 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
 }
 
+/** Every flag the repo's CLIs take (plan, policy, runbook, smoke), for spotting ones npm kept. */
+export const CLI_FLAGS = ["stack", "stage", "set", "json", "mermaid", "compare", "config", "from", "to", "region", "rehearse", "up"];
+
+/**
+ * `npm run plan --stage 4` (no `--`) hands `--stage` to npm, which keeps it as its own config
+ * (`npm_config_stage` in the script's environment) and passes the `4` on as a bare argument.
+ * Returns what to tell the user (the CLIs exit 2: the config asked for is not the one that would
+ * run), or undefined when nothing was swallowed.
+ */
+export function npmSwallowedFlags(env: NodeJS.ProcessEnv, argv: string[]): string | undefined {
+  const command = env.npm_lifecycle_event;
+  if (!command) return undefined;
+  const swallowed = CLI_FLAGS.filter((flag) => env[`npm_config_${flag}`] !== undefined);
+  if (swallowed.length === 0) return undefined;
+  const bare = argv.filter((a) => !a.startsWith("-"));
+  const example =
+    swallowed.length === 1 && bare.length === 1 && env[`npm_config_${swallowed[0]}`] === "true"
+      ? `--${swallowed[0]} ${bare[0]}`
+      : swallowed.map((f) => `--${f}${env[`npm_config_${f}`] === "true" ? "" : ` ${env[`npm_config_${f}`]}`}`).join(" ");
+  return (
+    `npm kept ${swallowed.map((f) => `--${f}`).join(", ")} as its own option${swallowed.length > 1 ? "s" : ""}: ` +
+    `${command} never saw ${swallowed.length > 1 ? "them" : "it"}` +
+    `${bare.length ? ` (only the bare argument${bare.length > 1 ? "s" : ""} ${bare.join(" ")} reached it)` : ""}.\n` +
+    `Put \`--\` between the script name and its flags, e.g.: npm run ${command} -- ${example}\n`
+  );
+}
+
 /** Runs a command's main function, prints its result, flushes and exits with its code. */
 export function runMain(command: string, main: (argv: string[]) => Promise<CliResult>): void {
+  const swallowed = npmSwallowedFlags(process.env, process.argv.slice(2));
+  if (swallowed) {
+    process.stderr.write(swallowed, () => process.exit(2));
+    return;
+  }
   main(process.argv.slice(2)).then(
     async ({ stdout, stderr, code }) => {
       await write(process.stdout, stdout);

@@ -1,12 +1,12 @@
 /**
  * Pure diff of two offline plans (`Capture`s): what a `pulumi up` going from one to the other
  * would add, remove, update in place and replace, and which stateful resources it would put at
- * risk (SPEC invariant 1). No Pulumi runtime here: the plan tool (`--compare`) and the
+ * risk (SPEC invariants 1 and 8). No Pulumi runtime here: the plan tool (`--compare`) and the
  * promotion-invariant tests both call `comparePlans` on captures they already have.
  *
  * What it models, and what it does not:
- * - Resources are matched by URN, and by the aliases the *target* resource declares (a full
- *   alias URN, or an alias name: same type and parent chain, other name).
+ * - Resources are matched by URN, and by the aliases the *target* resource declares, resolved as
+ *   the engine does (`aliasUrns`: a full URN, or a spec with name, type, parent, project, stack).
  * - Inputs are deep-compared, ignoring key order. Paths the target resource lists in
  *   `ignoreChanges` are skipped, as the engine would.
  * - A change is a replacement when a changed input path is listed for that type in
@@ -14,8 +14,20 @@
  *   changes (its `region` input or its provider's region), or when a `conditional` trigger we
  *   can evaluate fires (see `CONDITIONAL_RULES`). Conditional triggers we cannot evaluate
  *   offline are reported on the change as `notes`, never silently dropped.
- * - Types missing from the trigger file are compared as updates only (their replace triggers
- *   are unknown); the change carries a note saying so when it is a custom resource.
+ * - Replacements cascade as in a preview. A replaced resource's outputs are unknown until it is
+ *   created again, so every input of a dependent that came from it (the dependent's
+ *   `propertyDependencies`) is unknown, and an unknown replace-triggering input replaces the
+ *   dependent too; a resource whose provider is replaced is replaced. This is what the engine
+ *   does in `stepGenerator.calculateDependentReplacements` (pulumi/pulumi
+ *   pkg/resource/deploy/step_generator.go@1a16857a44f16e46a9dce29f184c511062a70f80): each input
+ *   whose property dependencies are in the replace set becomes `MakeComputed(...)`, and the
+ *   provider's Diff decides; a bridged Terraform provider plans a replacement for an unknown
+ *   ForceNew attribute. One refinement: an input whose every value is an input of the replaced
+ *   resource itself (a name or CIDR the program passed through) stays known, because a preview
+ *   of the replacement echoes its inputs; only computed outputs (ids, ARNs, endpoints) go unknown.
+ * - Types missing from the trigger file are never assumed to update in place: a change to one
+ *   is reported under `unknown` (replace triggers unknown), and a stateful one is at risk.
+ * - Component resources are never replaced (the engine only replaces custom resources).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -59,11 +71,22 @@ export interface ResourceRef {
   region: string | null;
 }
 
+/** One input that differs: its old and new value (`to` is absent when it is unknown). */
+export interface ValueChange {
+  path: string;
+  from: unknown;
+  to?: unknown;
+  /** Set when the new value is unknown in a preview: which replaced resource it comes from. */
+  unknownBecause?: string;
+}
+
 export interface ResourceChange extends ResourceRef {
   /** The URN in the source plan when it was matched through an alias; else the same as `urn`. */
   fromUrn: string;
-  /** Input paths that differ (dot-separated, list indices included), sorted. */
+  /** Input paths that differ or become unknown (dot-separated, list indices included), sorted. */
   changedPaths: string[];
+  /** The same paths with their values, in the same order. */
+  changes: ValueChange[];
   /** Other differences worth a look: provider swaps, conditional triggers not evaluated… */
   notes: string[];
 }
@@ -71,10 +94,13 @@ export interface ResourceChange extends ResourceRef {
 export interface Replacement extends ResourceChange {
   /** Why the provider would replace it, e.g. `forceNew input "ami"` or `region us-east-1 → eu-west-1`. */
   reasons: string[];
+  /** Target URNs of the replaced resources this replacement cascades from (empty when it is direct). */
+  cascadeFrom: string[];
 }
 
 export interface StatefulRisk extends ResourceRef {
-  change: "removed" | "replaced";
+  /** `unknown`: it changes and the trigger file does not say whether that replaces it. */
+  change: "removed" | "replaced" | "unknown";
   /** For a replacement, the triggering inputs; for a removal, why it is gone from the plan. */
   reasons: string[];
   /** Options on the source resource: a protected resource makes `pulumi up` fail instead. */
@@ -89,11 +115,13 @@ export interface PlanDiff {
   removed: ResourceRef[];
   /** Matched, inputs differ, nothing forces a replacement. */
   updated: ResourceChange[];
-  /** Matched, and a replace trigger fired. */
+  /** Matched, and a replace trigger fired (directly, or through a replaced dependency). */
   replaced: Replacement[];
+  /** Matched, inputs differ, and the type is not in the trigger file: it may be replaced. */
+  unknown: ResourceChange[];
   /** Matched with identical inputs (and region). */
   unchanged: number;
-  counts: { added: number; removed: number; updated: number; replaced: number; unchanged: number };
+  counts: { added: number; removed: number; updated: number; replaced: number; unknown: number; unchanged: number };
   /** Every stateful resource (`STATEFUL_TYPES`) that is removed or replaced, with the reason. */
   statefulAtRisk: StatefulRisk[];
 }
@@ -280,6 +308,56 @@ export const CONDITIONAL_RULES: Record<string, Record<string, ConditionalRule>> 
   },
 };
 
+/** Which source attribute a security group rule uses (the provider's `sourceAttributeName`). */
+const ruleSource = (inputs: Record<string, Json>): string | undefined =>
+  ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].find((k) => !empty(inputs[k]));
+
+const ruleSourceKindChanged: ConditionalRule = (f, t) => {
+  const [a, b] = [ruleSource(f), ruleSource(t)];
+  return a !== b ? `the rule's source changes kind (${a ?? "none"} → ${b ?? "none"})` : null;
+};
+
+const notImported =
+  (key: string): ConditionalRule =>
+  (_f, t) =>
+    empty(t.certificateBody) ? `"${key}" changed on a certificate ACM issues (not imported)` : null;
+
+const changedFromStored =
+  (key: string): ConditionalRule =>
+  (f) =>
+    !empty(f[key]) ? `"${key}" changed and a value is stored` : null;
+
+// The conditional triggers of the types read from v6.58.0 (see their functionsRead in the trigger file).
+Object.assign(CONDITIONAL_RULES, {
+  "aws:ec2/vpc:Vpc": {
+    instanceTenancy: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.instanceTenancy === "dedicated" && (t.instanceTenancy ?? "default") === "default" ? null : `"instanceTenancy" changed`,
+  },
+  "aws:ssm/parameter:Parameter": {
+    tier: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.tier === "Advanced" && (t.tier ?? "Standard") === "Standard" ? `"tier" Advanced → Standard` : null,
+  },
+  "aws:acm/certificate:Certificate": {
+    domainName: notImported("domainName"),
+    subjectAlternativeNames: notImported("subjectAlternativeNames"),
+  },
+  "aws:secretsmanager/secretVersion:SecretVersion": {
+    secretString: changedFromStored("secretString"),
+    secretStringWo: changedFromStored("secretStringWo"),
+  },
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": Object.fromEntries(
+    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
+  ),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": Object.fromEntries(
+    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
+  ),
+  "random:index/randomPassword:RandomPassword": {
+    keepers: (_f: Record<string, Json>, t: Record<string, Json>) => (empty(t.keepers) ? null : `"keepers" changed to new values`),
+    overrideSpecial: (f: Record<string, Json>, t: Record<string, Json>) =>
+      f.overrideSpecial === "" && t.overrideSpecial === undefined ? null : `"overrideSpecial" changed`,
+  },
+} satisfies Record<string, Record<string, ConditionalRule>>);
+
 /** `"instanceType (when …)"` → `instanceType`. */
 const conditionalPath = (entry: string): string => entry.split(" ")[0];
 
@@ -290,12 +368,36 @@ interface Classified {
   changedPaths: string[];
   reasons: string[];
   notes: string[];
+  /** The type is missing from the trigger file and something changed. */
+  triggersUnknown: boolean;
 }
 
-function classify(from: ResourceRecord, to: ResourceRecord, triggers: ReplaceTriggers): Classified {
+/** Reads a dot-separated path out of JSON-like inputs. */
+export function valueAt(inputs: Json, p: string): Json {
+  let v: Json = inputs;
+  for (const seg of p === "" ? [] : p.split(".")) {
+    if (Array.isArray(v)) v = v[Number(seg)];
+    else if (isObject(v)) v = v[seg];
+    else return undefined;
+  }
+  return v;
+}
+
+/** Top-level input → why it is unknown in a preview (the replaced resource it comes from). */
+type UnknownInputs = Map<string, string>;
+
+/** The replace-trigger entry of `type` that matches a path (without list indices), if any. */
+function forceNewHit(t: TypeTriggers, p: string): string | undefined {
+  const segs = withoutIndices(p).split(".");
+  if (t.forceNew.includes(segs[0])) return segs[0];
+  for (let k = 2; k <= segs.length; k++) if (t.forceNewNested.includes(segs.slice(0, k).join("."))) return segs.slice(0, k).join(".");
+  return undefined;
+}
+
+function classify(from: ResourceRecord, to: ResourceRecord, triggers: ReplaceTriggers, unknownInputs: UnknownInputs): Classified {
   const ignored = ignoredBy(to.ignoreChanges ?? []);
   const paths = changedPaths(from.inputs, to.inputs)
-    .filter((p) => p !== "" && !ignored(p))
+    .filter((p) => p !== "" && !ignored(p) && !unknownInputs.has(p.split(".")[0]))
     .sort();
   const reasons: string[] = [];
   const notes: string[] = [];
@@ -309,19 +411,25 @@ function classify(from: ResourceRecord, to: ResourceRecord, triggers: ReplaceTri
   }
   if (from.type !== to.type) reasons.push(`type ${from.type} → ${to.type}`);
 
+  const unknownPaths = [...unknownInputs.keys()].filter((k) => !ignored(k));
+  const allPaths = [...paths, ...unknownPaths].sort();
+  if (!to.custom) return { changedPaths: allPaths, reasons: [], notes, triggersUnknown: false };
+
   if (t) {
-    const forceNew = new Set(t.forceNew);
-    const nested = new Set(t.forceNewNested);
     const rules = CONDITIONAL_RULES[to.type] ?? {};
     const conditionals = new Map(t.conditional.map((c) => [conditionalPath(c), c]));
     const seen = new Set<string>();
+    for (const key of unknownPaths) {
+      const hit = forceNewHit(t, key) ?? t.forceNewNested.find((n) => n.startsWith(`${key}.`));
+      if (hit) reasons.push(`forceNew input "${hit}" becomes unknown: ${unknownInputs.get(key)}`);
+      else if (conditionals.has(key))
+        notes.push(`may force a replacement (unknown until ${unknownInputs.get(key)}): ${conditionals.get(key)}`);
+      seen.add(key);
+    }
     for (const p of paths) {
       const segs = withoutIndices(p).split(".");
-      const top = segs[0];
-      if (top === "region") continue; // judged on the effective region above
-      let hit: string | undefined;
-      if (forceNew.has(top)) hit = top;
-      for (let k = 2; !hit && k <= segs.length; k++) if (nested.has(segs.slice(0, k).join("."))) hit = segs.slice(0, k).join(".");
+      if (segs[0] === "region") continue; // judged on the effective region above
+      const hit = forceNewHit(t, p);
       if (hit) {
         if (!seen.has(hit)) reasons.push(`forceNew input "${hit}"`);
         seen.add(hit);
@@ -339,25 +447,59 @@ function classify(from: ResourceRecord, to: ResourceRecord, triggers: ReplaceTri
         break;
       }
     }
-  } else if (to.custom && paths.length > 0) {
-    notes.push(`replace triggers of ${to.type} are not in the trigger file: changes shown as updates`);
+    return { changedPaths: allPaths, reasons, notes, triggersUnknown: false };
   }
-  return { changedPaths: paths, reasons, notes };
+  return { changedPaths: allPaths, reasons, notes, triggersUnknown: allPaths.length > 0 };
+}
+
+/** Every scalar in a JSON-like value. */
+function leaves(v: Json, out: unknown[] = []): unknown[] {
+  if (Array.isArray(v)) v.forEach((x) => leaves(x, out));
+  else if (isObject(v)) Object.values(v).forEach((x) => leaves(x, out));
+  else if (v !== undefined && v !== null) out.push(v);
+  return out;
+}
+
+/** `urn:…::name::id` (a provider reference) → the provider's URN. */
+const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::").slice(0, -1).join("::") : null);
+
+/**
+ * The target's inputs that are unknown in a preview because a resource they came from is
+ * replaced (see the module comment), and whether its provider is replaced.
+ */
+function unknownInputsOf(target: ResourceRecord, replaced: Map<string, ResourceRecord>): UnknownInputs {
+  const out: UnknownInputs = new Map();
+  for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
+    const gone = deps.map((d) => replaced.get(d)).filter((r): r is ResourceRecord => r !== undefined);
+    if (gone.length === 0 || !(key in target.inputs)) continue;
+    const echoed = new Set(gone.flatMap((r) => leaves(r.inputs)));
+    const values = leaves(target.inputs[key]);
+    if (values.length > 0 && values.every((v) => echoed.has(v))) continue;
+    out.set(key, `${gone.map((r) => `${shortType(r.type)} ${r.name}`).join(", ")} ${gone.length === 1 ? "is" : "are"} replaced`);
+  }
+  return out;
+}
+
+const shortType = (type: string) => type.split(":").pop() ?? type;
+
+function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[], unknownInputs: UnknownInputs): ValueChange[] {
+  return paths.map((p) =>
+    unknownInputs.has(p)
+      ? { path: p, from: valueAt(from.inputs, p), unknownBecause: unknownInputs.get(p)! }
+      : { path: p, from: valueAt(from.inputs, p), to: valueAt(to.inputs, p) },
+  );
 }
 
 /**
  * Diffs two plans of the same program: `from` is the running stack, `to` the plan it moves to.
- * Pure: reads only its arguments. Lists are in the order of `to` (added, updated, replaced) and
- * of `from` (removed).
+ * Pure: reads only its arguments. Lists are in the order of `to` (added, updated, replaced,
+ * unknown) and of `from` (removed).
  */
 export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTriggers): PlanDiff {
   const fromByUrn = new Map(from.resources.map((r) => [r.urn, r]));
   const matched = new Set<string>();
+  const pairs: [ResourceRecord, ResourceRecord][] = [];
   const added: ResourceRef[] = [];
-  const updated: ResourceChange[] = [];
-  const replaced: Replacement[] = [];
-  const statefulAtRisk: StatefulRisk[] = [];
-  let unchanged = 0;
 
   for (const target of to.resources) {
     let source = fromByUrn.get(target.urn);
@@ -376,20 +518,60 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
       continue;
     }
     matched.add(source.urn);
-    const { changedPaths: paths, reasons, notes } = classify(source, target, triggers);
-    const change: ResourceChange = { ...ref(target), fromUrn: source.urn, changedPaths: paths, notes };
-    if (reasons.length > 0) {
-      replaced.push({ ...change, reasons });
-      if (isStateful(source.type) || isStateful(target.type)) {
-        statefulAtRisk.push({
-          ...ref(target),
-          change: "replaced",
-          reasons,
-          protect: source.protect,
-          retainOnDelete: source.retainOnDelete,
-        });
+    pairs.push([source, target]);
+  }
+
+  // Replacements feed the unknowns of their dependents, which may be replaced in turn: repeat
+  // until nothing new is replaced (one pass when the plan lists dependencies first, as captures do).
+  const replacedTargets = new Map<string, ResourceRecord>();
+  let outcome = new Map<string, { c: Classified; unknownInputs: UnknownInputs; cascadeFrom: string[] }>();
+  for (let pass = 0; pass <= pairs.length; pass++) {
+    outcome = new Map();
+    let grew = false;
+    for (const [source, target] of pairs) {
+      const unknownInputs = unknownInputsOf(target, replacedTargets);
+      const c = classify(source, target, triggers, unknownInputs);
+      const cascadeFrom = [
+        ...new Set([...unknownInputs.keys()].flatMap((k) => (target.propertyDependencies[k] ?? []).filter((d) => replacedTargets.has(d)))),
+      ];
+      const provider = providerUrn(target.provider);
+      if (target.custom && provider && replacedTargets.has(provider)) {
+        c.reasons.push(`its provider ${provider} is replaced`);
+        cascadeFrom.push(provider);
       }
-    } else if (paths.length > 0 || notes.length > 0) {
+      outcome.set(target.urn, { c, unknownInputs, cascadeFrom });
+      if (target.custom && c.reasons.length > 0 && !replacedTargets.has(target.urn)) {
+        replacedTargets.set(target.urn, target);
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
+
+  const updated: ResourceChange[] = [];
+  const replaced: Replacement[] = [];
+  const unknown: ResourceChange[] = [];
+  const statefulAtRisk: StatefulRisk[] = [];
+  let unchanged = 0;
+  for (const [source, target] of pairs) {
+    const { c, unknownInputs, cascadeFrom } = outcome.get(target.urn)!;
+    const change: ResourceChange = {
+      ...ref(target),
+      fromUrn: source.urn,
+      changedPaths: c.changedPaths,
+      changes: valueChanges(source, target, c.changedPaths, unknownInputs),
+      notes: c.notes,
+    };
+    const stateful = isStateful(source.type) || isStateful(target.type);
+    const risk = (kind: StatefulRisk["change"], reasons: string[]) =>
+      statefulAtRisk.push({ ...ref(target), change: kind, reasons, protect: source.protect, retainOnDelete: source.retainOnDelete });
+    if (target.custom && c.reasons.length > 0) {
+      replaced.push({ ...change, reasons: c.reasons, cascadeFrom });
+      if (stateful) risk("replaced", c.reasons);
+    } else if (c.triggersUnknown) {
+      unknown.push(change);
+      if (stateful) risk("unknown", [`${target.type} is not in the trigger file; changed: ${c.changedPaths.join(", ")}`]);
+    } else if (c.changedPaths.length > 0 || c.notes.length > 0) {
       updated.push(change);
     } else {
       unchanged++;
@@ -413,8 +595,16 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
     removed: removed.map(ref),
     updated,
     replaced,
+    unknown,
     unchanged,
-    counts: { added: added.length, removed: removed.length, updated: updated.length, replaced: replaced.length, unchanged },
+    counts: {
+      added: added.length,
+      removed: removed.length,
+      updated: updated.length,
+      replaced: replaced.length,
+      unknown: unknown.length,
+      unchanged,
+    },
     statefulAtRisk,
   };
 }

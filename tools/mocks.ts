@@ -139,7 +139,12 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     case "aws:s3/bucket:Bucket": {
       const bucket = inputs.bucket ?? `${name}-${hex(type + name, 7)}`;
-      return { arn: `arn:aws:s3:::${bucket}`, bucket, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` };
+      return {
+        arn: `arn:aws:s3:::${bucket}`,
+        bucket,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+      };
     }
     case "aws:dynamodb/table:Table":
       return {
@@ -221,7 +226,90 @@ function filterValues(inputs: Record<string, any>, name: string): string[] | und
   return filters.find((f) => f.name === name)?.values;
 }
 
-export function createMocks(state: MockState): pulumi.runtime.Mocks {
+/** The SDK's marker for a value unknown until apply (`@pulumi/pulumi/runtime/rpc` unknownValue). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * What terraform-provider-aws reports, after a create, for attributes the program left unset:
+ * the "deployed" view's model (tools/capture.ts). Only the attributes a policy reads are modelled;
+ * each entry says what the provider's schema and Read function do with it (provider source,
+ * `internal/service/...`, read in lonegunmanb/terraform-provider-aws-index, up to v6.58.0, on
+ * 2026-11-30; the pinned @pulumi/aws 7.48.0 bridges about v6.65, so entries were cross-checked
+ * against the `.d.ts` output types in node_modules/@pulumi/aws). SDKv2 resources keep an unset
+ * Optional string as "" and an unset bool as false; a write-only (`_wo`) argument is never stored.
+ * Values are a function of the region when AWS fills them in.
+ */
+export const DEPLOYED_UNSET: Record<string, Record<string, (region: string) => unknown>> = {
+  // elbv2/listener.go: certificate_arn Optional (not Computed); Read sets it only when the
+  // listener has a certificate, so an HTTP listener reports "". ssl_policy Optional+Computed: "".
+  "aws:lb/listener:Listener": { certificateArn: () => "", sslPolicy: () => "" },
+  // rds/cluster.go: master_password Optional+Sensitive (never read back: ""), master_password_wo
+  // write-only (never in state: null), global_cluster_identifier Optional, set by Read from the
+  // membership ("" when none), final_snapshot_identifier / snapshot_identifier Optional (""),
+  // manage_master_user_password Optional bool (false), skip_final_snapshot Optional, Default false.
+  "aws:rds/cluster:Cluster": {
+    masterPassword: () => "",
+    masterPasswordWo: () => null,
+    globalClusterIdentifier: () => "",
+    finalSnapshotIdentifier: () => "",
+    snapshotIdentifier: () => "",
+    manageMasterUserPassword: () => false,
+    skipFinalSnapshot: () => false,
+  },
+  // rds/cluster_instance.go: availability_zone Optional+Computed: AWS picks one.
+  "aws:rds/clusterInstance:ClusterInstance": { availabilityZone: (region) => `${region}a`, publiclyAccessible: () => false },
+  // s3/bucket.go: server_side_encryption_configuration Computed. Since 2023-01-05 AWS encrypts
+  // every new bucket with SSE-S3 ("Amazon S3 now automatically encrypts all new objects", S3 user
+  // guide, default-bucket-encryption), so Read always reports this block, configured or not.
+  "aws:s3/bucket:Bucket": {
+    serverSideEncryptionConfiguration: () => ({
+      rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256", kmsMasterKeyId: "" }, bucketKeyEnabled: false },
+    }),
+  },
+  // ec2/vpc_route_table.go: route Optional+Computed (ConfigModeAttr); Read lists the table's
+  // routes except the local one: none at create, since aws.ec2.Route resources come after.
+  "aws:ec2/routeTable:RouteTable": { routes: () => [] },
+  // autoscaling/policy.go: policy_type Optional, Default "SimpleScaling"; adjustment_type Optional ("").
+  "aws:autoscaling/policy:Policy": { policyType: () => "SimpleScaling", adjustmentType: () => "" },
+  // ebs/volume.go: final_snapshot Optional, Default false.
+  "aws:ebs/volume:Volume": { finalSnapshot: () => false },
+  // dynamodb/table.go: replica Optional set: [] when none.
+  "aws:dynamodb/table:Table": { replicas: () => [] },
+};
+
+/**
+ * The same attributes in a first preview (the provider's planned state for a create): a schema
+ * Default is known, an unset Optional non-Computed attribute is null, an Optional+Computed one
+ * is unknown until AWS answers.
+ */
+export const PREVIEW_UNSET: Record<string, Record<string, unknown>> = {
+  "aws:lb/listener:Listener": { certificateArn: null, sslPolicy: UNKNOWN },
+  "aws:rds/cluster:Cluster": {
+    masterPassword: null,
+    masterPasswordWo: null,
+    globalClusterIdentifier: null,
+    finalSnapshotIdentifier: null,
+    snapshotIdentifier: null,
+    manageMasterUserPassword: null,
+    skipFinalSnapshot: false,
+  },
+  "aws:rds/clusterInstance:ClusterInstance": { availabilityZone: UNKNOWN, publiclyAccessible: UNKNOWN },
+  "aws:s3/bucket:Bucket": { serverSideEncryptionConfiguration: UNKNOWN },
+  "aws:ec2/routeTable:RouteTable": { routes: UNKNOWN },
+  "aws:autoscaling/policy:Policy": { policyType: "SimpleScaling", adjustmentType: null },
+  "aws:ebs/volume:Volume": { finalSnapshot: false },
+  "aws:dynamodb/table:Table": { replicas: null },
+};
+
+/** Physical names pulumi-aws fills in at Check (auto-naming), so they are known in a preview. */
+const AUTONAMED = new Set(["name", "bucket", "clusterIdentifier", "identifier"]);
+
+export interface MockOptions {
+  /** A first preview: computed outputs are unknown, as the provider leaves them for a create. */
+  preview?: boolean;
+}
+
+export function createMocks(state: MockState, options: MockOptions = {}): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
       if (args.type.startsWith("pulumi:providers:")) {
@@ -235,7 +323,32 @@ export function createMocks(state: MockState): pulumi.runtime.Mocks {
       // Providers auto-name resources (`<logical name>-<7 hex>`) when no name is given; so do we,
       // so that `x.name` flows into whatever references it, as it does in a real preview.
       const autoName = { name: `${args.name}-${hex(args.type + args.name, 7)}` };
-      return { id, state: { ...autoName, ...args.inputs, ...computedOutputs(args.type, args.name, id, region, args.inputs) } };
+      const given = (key: string) => args.inputs[key] !== undefined;
+      const computed = computedOutputs(args.type, args.name, id, region, args.inputs);
+      if (options.preview) {
+        // A create in preview: no id yet (""), inputs as given (unknowns stay unknown), the
+        // modelled unset attributes as planned, every other computed output unknown.
+        const planned = Object.fromEntries(Object.entries(PREVIEW_UNSET[args.type] ?? {}).filter(([k]) => !given(k)));
+        const unknown = Object.fromEntries(
+          Object.entries(computed)
+            .filter(([k]) => !given(k) && !AUTONAMED.has(k))
+            .map(([k]) => [k, UNKNOWN]),
+        );
+        const names = Object.fromEntries(Object.entries(computed).filter(([k]) => AUTONAMED.has(k) && !given(k)));
+        return { id: "", state: { ...autoName, ...names, ...planned, ...unknown, ...args.inputs } };
+      }
+      const unset = Object.fromEntries(
+        Object.entries(DEPLOYED_UNSET[args.type] ?? {})
+          .filter(([k]) => !given(k))
+          .map(([k, value]) => [k, value(region)]),
+      );
+      // Write-only arguments are never stored, even when given.
+      const writeOnly = Object.fromEntries(
+        Object.keys(args.inputs)
+          .filter((k) => k.endsWith("Wo"))
+          .map((k) => [k, null]),
+      );
+      return { id, state: { ...autoName, ...unset, ...args.inputs, ...computed, ...writeOnly } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;

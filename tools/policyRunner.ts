@@ -13,6 +13,24 @@
  * - `getConfig` returns the policy's pack config without `enforcementLevel`, with the schema's
  *   defaults filled in (the CLI does this when it validates the config against the schema).
  *
+ * What a policy sees depends on the view (SPEC invariant 8), as in pulumi/pulumi's engine
+ * (pkg/resource/deploy/step_generator.go at 1b5949891b3c, read 2026-11-30):
+ *
+ * - resource policies get the resource's checked *inputs* (`analyzeAll`, lines 3461-3475:
+ *   `Properties: inputs`), with unknowns in a preview (analyzer_plugin.go line 305-306 marshals
+ *   them with `KeepUnknowns: true`);
+ * - stack policies get each resource's *outputs* ("Unlike Analyze, AnalyzeStack is called on the
+ *   final outputs of each resource", `AnalyzeResources`, lines 3513-3533), its `dependencies`
+ *   and `propertyDependencies` (non-empty ones only: analyzer_plugin.go lines 360-377), and
+ *   options with protect, ignoreChanges, deleteBeforeReplace, aliases, customTimeouts and parent:
+ *   never retainOnDelete (`marshalResourceOptions`, analyzer_plugin.go lines 736-761);
+ * - the provider of either is its *inputs* (step_generator.go lines 3476-3483 and 3553-3559).
+ *
+ * The views: `inputs` (the program's inputs everywhere, a normal capture), `preview` (a first
+ * `pulumi preview`: a capture run with `preview`, whose inputs and planned outputs hold unknowns)
+ * and `deployed` (a `pulumi preview` once the stack exists: outputs as the provider reported
+ * them after create, modelled in tools/mocks.ts).
+ *
  * It never constructs a PolicyPack: that starts a gRPC server that never exits.
  */
 import * as fs from "node:fs";
@@ -34,6 +52,9 @@ import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 // The SDK's own proxy: reading an unknown preview value throws UnknownValueError, as in the engine.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy");
+
+export const VIEWS = ["inputs", "preview", "deployed"] as const;
+export type View = (typeof VIEWS)[number];
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -167,7 +188,8 @@ function pulumiTypeOf(resourceClass: unknown): string | undefined {
   return cls?.__pulumiType;
 }
 
-function optionsOf(r: ResourceRecord): PolicyResourceOptions & { retainOnDelete: boolean } {
+/** Resource options as @pulumi/policy's server.js `getResourceOptions` builds them from the engine's request. */
+function optionsOf(r: ResourceRecord): PolicyResourceOptions {
   return {
     protect: r.protect,
     ignoreChanges: r.ignoreChanges,
@@ -176,8 +198,6 @@ function optionsOf(r: ResourceRecord): PolicyResourceOptions & { retainOnDelete:
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
     ...(r.parent ? { parent: r.parent } : {}),
-    // Not in the engine's PolicyResourceOptions (yet): exposed so stateful-protect-retain can check it offline.
-    retainOnDelete: r.retainOnDelete,
   };
 }
 
@@ -186,8 +206,27 @@ function plainProps(inputs: Record<string, unknown>): Record<string, any> {
   return JSON.parse(JSON.stringify(inputs ?? {}));
 }
 
-/** Runs every policy of `policies` over `capture`, with `packConfig` applied. */
-export async function runPolicies(capture: Capture, policies: Policies, packConfig: PackConfig = {}): Promise<PolicyRun> {
+/** The properties a stack policy sees of `r` in `view`. */
+function stackProps(r: ResourceRecord, view: View): Record<string, unknown> {
+  if (view === "inputs") return r.inputs;
+  if (r.outputs === undefined) throw new Error(`${r.urn} has no recorded outputs: the ${view} view needs a capture from tools/capture.ts`);
+  return r.outputs;
+}
+
+/**
+ * Runs every policy of `policies` over `capture`, with `packConfig` applied, in `view`: a
+ * `preview` view needs a capture run with `preview`, the others a normal one.
+ */
+export async function runPolicies(
+  capture: Capture,
+  policies: Policies,
+  packConfig: PackConfig = {},
+  view: View = "inputs",
+): Promise<PolicyRun> {
+  if ((view === "preview") !== (capture.preview ?? false))
+    throw new Error(
+      `the ${view} view needs a ${view === "preview" ? "preview" : "normal"} capture (captureProgram({ preview: ${view === "preview"} }))`,
+    );
   const resolved = resolvePackConfig(policies, packConfig);
   const violations: Violation[] = [];
   const notApplicable: PolicyRun["notApplicable"] = [];
@@ -201,10 +240,10 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
   };
   const typeCheck = (type: string) => (cls: unknown) => pulumiTypeOf(cls) === type;
   // What the engine shows a policy of one resource, in resource and stack policies alike.
-  type View = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
-  const policyView = (r: ResourceRecord): View => {
-    const props = unknownCheckingProxy(plainProps(r.inputs));
-    const view: View = {
+  type Seen = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
+  const policyView = (r: ResourceRecord, properties: Record<string, unknown>): Seen => {
+    const props = unknownCheckingProxy(plainProps(properties));
+    const seen: Seen = {
       type: r.type,
       props,
       urn: r.urn,
@@ -214,8 +253,8 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
       asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
     };
     const provider = providerOf(r);
-    if (provider) view.provider = provider;
-    return view;
+    if (provider) seen.provider = provider;
+    return seen;
   };
 
   for (const p of policies) {
@@ -227,7 +266,8 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
       (urnDefault?: string): ReportViolation =>
       (message: string, urn?: string) =>
         violations.push({ policyName: p.name, enforcementLevel: level, urn: urnDefault ?? urn, message, description: p.description });
-    const guard = async (run: () => unknown) => {
+    // The engine attributes a resource policy's diagnostics, "can't run" included, to the resource.
+    const guard = async (run: () => unknown, urn?: string) => {
       try {
         await Promise.resolve(run());
       } catch (e) {
@@ -235,6 +275,7 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
           violations.push({
             policyName: p.name,
             enforcementLevel: "advisory",
+            urn,
             message: `can't run policy '${p.name}' during preview: ${(e as Error).message}`,
             description: p.description,
           });
@@ -250,21 +291,25 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
       for (const r of capture.resources) {
         for (const validate of validations) {
-          const args = { ...policyView(r), stackTags, getConfig, notApplicable: throwNotApplicable } as ResourceValidationArgs;
+          const args = { ...policyView(r, r.inputs), stackTags, getConfig, notApplicable: throwNotApplicable } as ResourceValidationArgs;
           // A resource violation is always about the resource validated (the SDK ignores the urn argument).
-          await guard(() => validate(args, report(r.urn)));
+          await guard(() => validate(args, report(r.urn)), r.urn);
         }
       }
     } else if (isStackPolicy(p)) {
       const resources = new Map<string, PolicyResource>();
       for (const r of capture.resources) {
-        const resource: PolicyResource = { ...policyView(r), dependencies: [], propertyDependencies: {} };
+        const resource: PolicyResource = { ...policyView(r, stackProps(r, view)), dependencies: [], propertyDependencies: {} };
         resources.set(r.urn, resource);
       }
       for (const r of capture.resources) {
         const resource = resources.get(r.urn)!;
         if (r.parent && resources.has(r.parent)) resource.parent = resources.get(r.parent);
         resource.dependencies = r.dependencies.map((d) => resources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          if (urns.length === 0) continue; // the engine skips properties without dependencies
+          resource.propertyDependencies[key] = urns.map((d) => resources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        }
       }
       await guard(() =>
         p.validateStack({ resources: [...resources.values()], stackTags, getConfig, notApplicable: throwNotApplicable }, report()),
@@ -274,6 +319,44 @@ export async function runPolicies(capture: Capture, policies: Policies, packConf
   const levels = Object.fromEntries([...resolved].map(([name, r]) => [name, r.level]));
   const configs = Object.fromEntries([...resolved].map(([name, r]) => [name, r.config]));
   return { violations, notApplicable, levels, configs };
+}
+
+/** A normal capture and a preview capture of the same stack: all three views. */
+export interface ViewCaptures {
+  normal: Capture;
+  preview: Capture;
+}
+
+export const captureFor = (captures: ViewCaptures, view: View): Capture => (view === "preview" ? captures.preview : captures.normal);
+
+/** Runs the pack in each of `views`. */
+export async function runViews(
+  captures: ViewCaptures,
+  policies: Policies,
+  packConfig: PackConfig = {},
+  views: readonly View[] = VIEWS,
+): Promise<Partial<Record<View, PolicyRun>>> {
+  const runs: Partial<Record<View, PolicyRun>> = {};
+  for (const view of views) runs[view] = await runPolicies(captureFor(captures, view), policies, packConfig, view);
+  return runs;
+}
+
+/** Mandatory verdicts as "policy resource-urn" lines, the unit views are compared in. */
+export const mandatoryVerdicts = (run: PolicyRun): string[] =>
+  [...new Set(mandatory(run).map((v) => `${v.policyName} ${v.urn ?? "(stack)"}`))].sort();
+
+/** Mandatory verdicts that differ between views: each line is in some views and not in others. */
+export function viewDifferences(runs: Partial<Record<View, PolicyRun>>): { verdict: string; in: View[]; notIn: View[] }[] {
+  const views = Object.keys(runs) as View[];
+  const sets = new Map(views.map((v) => [v, new Set(mandatoryVerdicts(runs[v]!))]));
+  const all = [...new Set(views.flatMap((v) => [...sets.get(v)!]))].sort();
+  return all
+    .map((verdict) => ({
+      verdict,
+      in: views.filter((v) => sets.get(v)!.has(verdict)),
+      notIn: views.filter((v) => !sets.get(v)!.has(verdict)),
+    }))
+    .filter((d) => d.notIn.length > 0);
 }
 
 export const mandatory = (run: PolicyRun): Violation[] => run.violations.filter((v) => v.enforcementLevel === "mandatory");

@@ -3,7 +3,7 @@
  * the `--json` document and the `--compare` report. Pure functions of a `Capture` / `PlanDiff`.
  */
 import type { Capture, ResourceRecord } from "./capture";
-import type { PlanDiff, ResourceRef } from "./compare";
+import type { PlanDiff, ResourceChange, ResourceRef } from "./compare";
 
 /** Where the plan says it is: the program's `stage` and `regions` outputs. */
 export function planStage(capture: Capture): number | null {
@@ -36,6 +36,10 @@ export function planJson(capture: Capture) {
       retainOnDelete: r.retainOnDelete,
       inputs: r.inputs,
     })),
+    /** The stack outputs the program exports, as the engine would record them. */
+    outputs: capture.outputs,
+    /** The warnings the program logged; the tree prints the same list. */
+    warnings: capture.warnings,
   };
 }
 
@@ -224,16 +228,73 @@ export function renderMermaid(capture: Capture): string {
 
 const line = (r: ResourceRef) => `${shortType(r.type).padEnd(28)} ${r.name}  (${r.region ?? "no region"})`;
 
+/** Longest rendering of one value in the diff; longer values are cut in the middle. */
+export const DIFF_VALUE_WIDTH = 60;
+/** Changed inputs listed per resource before the rest are summarised. */
+export const DIFF_MAX_PATHS = 12;
+
+/** A value as the diff prints it: JSON, or `(unset)` when absent. */
+const asText = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
+
+/** Shortens a value in the middle when it is longer than `width`. */
+export function shortValue(v: unknown, width = DIFF_VALUE_WIDTH): string {
+  const text = asText(v);
+  if (text.length <= width) return text;
+  const keep = width - 1;
+  return `${text.slice(0, Math.ceil(keep / 2))}…${text.slice(text.length - Math.floor(keep / 2))}`;
+}
+
+/**
+ * Old and new value, each at most about `width` characters; when both are long they are cut
+ * around their first difference, so the part that changed is the part shown.
+ */
+export function shortPair(a: unknown, b: unknown, width = DIFF_VALUE_WIDTH): [string, string] {
+  const [ta, tb] = [asText(a), asText(b)];
+  if (ta.length <= width && tb.length <= width) return [ta, tb];
+  let common = 0;
+  while (common < ta.length && common < tb.length && ta[common] === tb[common]) common++;
+  const start = Math.max(0, common - Math.floor(width / 3));
+  const cut = (t: string) =>
+    t.length <= width ? t : `${start > 0 ? "…" : ""}${t.slice(start, start + width)}${start + width < t.length ? "…" : ""}`;
+  return [cut(ta), cut(tb)];
+}
+
+/** Inputs whose values are credentials: the diff says they change, never what to. */
+const SECRET_INPUT = /(password|secretString|secretBinary|privateKey|authToken)(Wo)?$/i;
+
+/** `path: old → new`, one line per changed input, at most `DIFF_MAX_PATHS` of them. */
+function valueLines(r: ResourceChange, indent: string): string[] {
+  const lines = r.changes.slice(0, DIFF_MAX_PATHS).map((c) => {
+    if (c.unknownBecause) return `${indent}${c.path}: ${shortValue(c.from)} → (unknown: ${c.unknownBecause})`;
+    const secret = c.path.split(".").some((seg) => SECRET_INPUT.test(seg)) && [c.from, c.to].some((v) => typeof v === "string");
+    if (secret)
+      return `${indent}${c.path}: ${c.from === undefined ? "(unset)" : "[secret]"} → ${c.to === undefined ? "(unset)" : "[secret]"}`;
+    const [from, to] = shortPair(c.from, c.to);
+    return `${indent}${c.path}: ${from} → ${to}`;
+  });
+  if (r.changes.length > DIFF_MAX_PATHS) lines.push(`${indent}… and ${r.changes.length - DIFF_MAX_PATHS} more changed inputs`);
+  return lines;
+}
+
 /** The human-readable `--compare` report. */
 export function renderDiff(diff: PlanDiff, fromLabel: string, toLabel: string): string {
   const out: string[] = [`Plan diff: ${fromLabel} → ${toLabel}`];
   const c = diff.counts;
-  out.push(`  ${c.added} to add, ${c.updated} to update, ${c.replaced} to replace, ${c.removed} to delete, ${c.unchanged} unchanged`);
+  out.push(
+    `  ${c.added} to add, ${c.updated} to update, ${c.replaced} to replace, ${c.unknown} unknown, ${c.removed} to delete, ${c.unchanged} unchanged`,
+  );
+  // A note shared by several resources (the same conditional trigger on every SSM parameter, say)
+  // is printed once, at the end, with the resources it applies to counted.
+  const noteUses = new Map<string, number>();
+  for (const r of [...diff.updated, ...diff.replaced, ...diff.unknown])
+    for (const n of r.notes) noteUses.set(n, (noteUses.get(n) ?? 0) + 1);
+  const ownNotes = (r: ResourceChange) => r.notes.filter((n) => noteUses.get(n) === 1).map((n) => `      note: ${n}`);
   const section = (title: string, count: number, items: string[]) => {
     out.push("", `${title} (${count})`);
     if (count === 0) out.push("  (none)");
     for (const i of items) out.push(i);
   };
+  const alias = (r: ResourceChange) => (r.fromUrn !== r.urn ? `  (via alias from ${r.fromUrn})` : "");
   section(
     "+ added",
     c.added,
@@ -247,21 +308,28 @@ export function renderDiff(diff: PlanDiff, fromLabel: string, toLabel: string): 
   section(
     "~ updated",
     c.updated,
-    diff.updated.flatMap((r) => [
-      `  ~ ${line(r)}${r.fromUrn !== r.urn ? `  (via alias from ${r.fromUrn})` : ""}`,
-      ...(r.changedPaths.length ? [`      changed: ${r.changedPaths.join(", ")}`] : []),
-      ...r.notes.map((n) => `      note: ${n}`),
-    ]),
+    diff.updated.flatMap((r) => [`  ~ ${line(r)}${alias(r)}`, ...valueLines(r, "      "), ...ownNotes(r)]),
   );
   section(
     "+- replaced",
     c.replaced,
     diff.replaced.flatMap((r) => [
-      `  +- ${line(r)}`,
+      `  +- ${line(r)}${alias(r)}`,
       ...r.reasons.map((why) => `      because: ${why}`),
-      ...r.notes.map((n) => `      note: ${n}`),
+      ...valueLines(r, "      "),
+      ...ownNotes(r),
     ]),
   );
+  section(
+    "? unknown (type not in data/replace-triggers.json: may be replaced)",
+    c.unknown,
+    diff.unknown.flatMap((r) => [`  ? ${line(r)}${alias(r)}`, ...valueLines(r, "      "), ...ownNotes(r)]),
+  );
+  const shared = [...noteUses].filter(([, n]) => n > 1);
+  if (shared.length > 0) {
+    out.push("", "Notes");
+    for (const [note, n] of shared) out.push(`  ${note}  (${n} resources)`);
+  }
   out.push("");
   if (diff.statefulAtRisk.length === 0) {
     out.push("STATEFUL: no stateful resource is removed or replaced.");

@@ -4,15 +4,79 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import { decodeValue } from "../components/config";
 import type { CaptureOptions } from "./capture";
 
 export const ROOT = path.resolve(__dirname, "..");
 
 export function projectName(root = ROOT): string {
-  const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string };
+  const project = readYamlFile(path.join(root, "Pulumi.yaml")) as { name: string };
   return project.name;
+}
+
+/**
+ * A stack or project file that is not valid YAML, or not the shape Pulumi reads: bad config,
+ * so the CLIs exit 2 and print the file, line and column.
+ */
+export class StackFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+    detail: string,
+  ) {
+    super(`${file}${line === undefined ? "" : `:${line}${column === undefined ? "" : `:${column}`}`}: ${detail}`);
+    this.name = "StackFileError";
+  }
+}
+
+const indentOf = (line: string) => /^[ \t]*/.exec(line)![0];
+const isContent = (line: string) => line.trim() !== "" && !line.trim().startsWith("#");
+
+/**
+ * The YAML parser reports where it gave up, which is often a line after the mistake (an
+ * unclosed quote is reported at the end of the file). Look for the usual mistakes up to that
+ * point and name the first one's line instead.
+ */
+export function likelyMistake(text: string, parserLine: number): { line: number; column: number; hint: string } | undefined {
+  const lines = text.split("\n");
+  let previous: string | undefined;
+  for (let i = 0; i < Math.min(lines.length, parserLine + 1); i++) {
+    const line = lines[i];
+    if (!isContent(line)) continue;
+    const indent = indentOf(line);
+    if (indent.includes("\t"))
+      return { line: i + 1, column: indent.indexOf("\t") + 1, hint: "a tab in the indentation (YAML indents with spaces)" };
+    const quotes = line.replace(/\\"/g, "").replace(/#.*$/, "").split('"').length - 1;
+    if (quotes % 2 === 1) return { line: i + 1, column: line.indexOf('"') + 1, hint: "a quote that is not closed on this line" };
+    if (previous !== undefined && indent.length > indentOf(previous).length && /:\s+[^\s|>&*#]/.test(previous.trim().replace(/^- /, ""))) {
+      return {
+        line: i + 1,
+        column: indent.length + 1,
+        hint: "this line is indented deeper than the key above it, which already has a value (align it with that key)",
+      };
+    }
+    previous = line;
+  }
+  return undefined;
+}
+
+/** Parses a YAML file; a syntax error becomes a StackFileError naming the most likely line. */
+export function readYamlFile(file: string): unknown {
+  const text = fs.readFileSync(file, "utf8");
+  const name = path.basename(file);
+  try {
+    return parse(text);
+  } catch (err) {
+    if (!(err instanceof YAMLParseError)) throw err;
+    const [line, column] = [err.linePos?.[0].line, err.linePos?.[0].col];
+    const parserSays = err.message.split("\n")[0];
+    const likely = line === undefined ? undefined : likelyMistake(text, line);
+    if (likely)
+      throw new StackFileError(name, likely.line, likely.column, `is not valid YAML: ${likely.hint} (the parser says: ${parserSays})`);
+    throw new StackFileError(name, line, column, `is not valid YAML: ${parserSays}`);
+  }
 }
 
 export function availableStacks(root = ROOT): string[] {
@@ -70,8 +134,14 @@ export function loadStackConfig({ stack, stage, set = [] }: StackSelection, root
     throw new UsageError(`no stack "${stack}": ${path.basename(file)} does not exist (stacks here: ${availableStacks(root).join(", ")})`);
   }
   const project = projectName(root);
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const config: Record<string, unknown> = { ...(doc.config ?? {}) };
+  const doc = readYamlFile(file) ?? {};
+  const isMapping = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMapping(doc)) throw new StackFileError(path.basename(file), undefined, undefined, "must be a YAML mapping with a `config:` key");
+  const block = (doc as { config?: unknown }).config ?? {};
+  if (!isMapping(block)) {
+    throw new StackFileError(path.basename(file), undefined, undefined, "`config:` must be a mapping of `namespace:key: value` entries");
+  }
+  const config: Record<string, unknown> = { ...(block as Record<string, unknown>) };
   for (const assignment of set) {
     const { key, value } = parseOverride(assignment);
     applyOverride(config, project, key, value);

@@ -1,0 +1,301 @@
+/**
+ * SPEC invariant 8: the pack gives the same mandatory verdict on the program's inputs, on a first
+ * preview (computed values unknown) and on deployed outputs (tools/policyRunner.ts feeds each
+ * view what pulumi/pulumi's engine feeds it; tools/mocks.ts models what the provider reports).
+ * Degraded stacks are degraded in what the program registers (inputs) and in what the provider
+ * then reports (outputs) alike.
+ */
+import { strict as assert } from "node:assert";
+import { STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
+import { policies } from "../policies/rules";
+import type { ResourceRecord } from "../tools/capture";
+import { DEPLOYED_UNSET, PREVIEW_UNSET, UNKNOWN } from "../tools/mocks";
+import {
+  loadPackConfig,
+  mandatoryVerdicts,
+  PackConfig,
+  PolicyRun,
+  runPolicies,
+  runViews,
+  View,
+  VIEWS,
+  viewDifferences,
+  ViewCaptures,
+} from "../tools/policyRunner";
+import type { StackSelection } from "../tools/stackConfig";
+import { plan, previewPlan } from "./helpers";
+
+const captures = async (selection: StackSelection): Promise<ViewCaptures> => ({
+  normal: await plan(selection),
+  preview: await previewPlan(selection),
+});
+
+const firstStage = (pred: (s: (typeof STAGES)[number]) => boolean) => STAGES.find(pred)!.stage;
+const HA_STAGE = firstStage((s) => s.minimums.dbReaders > 0);
+const ALARM_STAGE = firstStage((s) => s.capabilities.alarmScaling);
+const NAT_STAGE = firstStage((s) => s.capabilities.nat === "perAz");
+const MULTI_REGION_STAGE = firstStage((s) => s.capabilities.multiRegion);
+const PROTECT_STAGE = firstStage((s) => s.minimums.dataProtection);
+
+function devAt(stage: StageNumber): StackSelection {
+  const regions = stageDefinition(stage).minimums.regions;
+  const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
+  return extra.length > 0 ? { stack: "dev", stage, set: [`regions=${JSON.stringify(["us-east-1", ...extra])}`] } : { stack: "dev", stage };
+}
+
+type Edit = (r: ResourceRecord, props: Record<string, any>, where: "inputs" | "outputs", preview: boolean) => void;
+
+/** Both captures, with `edit` applied to the inputs and outputs of every record `match` selects (at least one). */
+function degrade(c: ViewCaptures, match: (r: ResourceRecord) => boolean, edit: Edit): ViewCaptures {
+  const out = structuredClone(c);
+  for (const capture of [out.normal, out.preview]) {
+    const hits = capture.resources.filter(match);
+    assert.ok(hits.length > 0, "the degradation matched no resource");
+    for (const r of hits) {
+      edit(r, r.inputs, "inputs", capture.preview ?? false);
+      edit(r, r.outputs!, "outputs", capture.preview ?? false);
+    }
+  }
+  return out;
+}
+
+/** Unsets `key`: gone from the inputs; in the outputs, what the provider reports for it unset. */
+const unset =
+  (key: string): Edit =>
+  (r, props, where, preview) => {
+    delete props[key];
+    if (where === "outputs") {
+      const model = preview ? PREVIEW_UNSET[r.type]?.[key] : DEPLOYED_UNSET[r.type]?.[key]?.(r.region ?? "us-east-1");
+      if (model !== undefined) props[key] = model;
+    }
+  };
+
+const removed = (c: ViewCaptures, match: (r: ResourceRecord) => boolean): ViewCaptures => {
+  assert.ok(c.normal.resources.some(match) && c.preview.resources.some(match), "nothing to remove");
+  return {
+    normal: { ...c.normal, resources: c.normal.resources.filter((r) => !match(r)) },
+    preview: { ...c.preview, resources: c.preview.resources.filter((r) => !match(r)) },
+  };
+};
+
+const is =
+  (type: string, nameIncludes = "") =>
+  (r: ResourceRecord) =>
+    r.type === type && r.name.includes(nameIncludes);
+
+const byView = async (c: ViewCaptures, config: PackConfig = {}) => (await runViews(c, policies, config)) as Record<View, PolicyRun>;
+
+/** `policy` flags a resource whose URN includes `urnIncludes`, mandatory, in every view, and the views agree. */
+async function flaggedInEveryView(c: ViewCaptures, policy: string, urnIncludes: string, config: PackConfig = {}): Promise<void> {
+  const runs = await byView(c, config);
+  for (const view of VIEWS) {
+    const hit = mandatoryVerdicts(runs[view]).filter((v) => v.startsWith(`${policy} `) && v.includes(urnIncludes));
+    assert.ok(hit.length > 0, `${view} view: ${policy} should flag *${urnIncludes}*; got ${JSON.stringify(mandatoryVerdicts(runs[view]))}`);
+  }
+  assert.deepEqual(viewDifferences(runs), []);
+}
+
+describe("policy views: inputs, first preview and deployed outputs give the same mandatory verdicts", function () {
+  this.timeout(300_000);
+
+  it("the views differ where the engine's do: resource policies see inputs, stack policies outputs and property dependencies, no retainOnDelete", async () => {
+    const c = await captures({ stack: "dev", stage: ALARM_STAGE });
+    const seen: Record<string, any> = {};
+    const probe = [
+      {
+        name: "probe-resource",
+        description: "records what a resource policy sees",
+        enforcementLevel: "advisory" as const,
+        validateResource: (a: any) => {
+          if (a.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && a.name.includes("cpu-high")) seen.resource = a.props;
+        },
+      },
+      {
+        name: "probe-stack",
+        description: "records what a stack policy sees",
+        enforcementLevel: "advisory" as const,
+        validateStack: (a: any) => {
+          seen.stack = a.resources.find((r: any) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("cpu-high"));
+        },
+      },
+    ];
+    const alarmIn = (capture: typeof c.normal) => capture.resources.find(is("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu-high"))!;
+    // Deployed: the stack policy sees outputs (the ARN AWS computed), the resource policy inputs.
+    await runPolicies(c.normal, probe, {}, "deployed");
+    assert.equal(seen.stack.props.arn, alarmIn(c.normal).outputs!.arn);
+    assert.ok(typeof seen.stack.props.arn === "string" && !("arn" in alarmIn(c.normal).inputs));
+    assert.equal(seen.resource.arn, undefined);
+    const firedBy = seen.stack.propertyDependencies.alarmActions.map((r: any) => r.type);
+    assert.deepEqual([...new Set(firedBy)], ["aws:autoscaling/policy:Policy"]);
+    assert.ok(!("retainOnDelete" in seen.stack.opts));
+    // Preview: the policy ARNs in alarmActions are unknown, for both kinds.
+    await runPolicies(c.preview, probe, {}, "preview");
+    assert.throws(() => seen.stack.props.alarmActions[0], /during preview/);
+    assert.throws(() => seen.resource.alarmActions[0], /during preview/);
+    assert.equal(alarmIn(c.preview).inputs.alarmActions[0], UNKNOWN);
+    // The preview view needs a preview capture, and the others a normal one.
+    await assert.rejects(runPolicies(c.normal, policies, {}, "preview"), /preview capture/);
+    await assert.rejects(runPolicies(c.preview, policies, {}, "deployed"), /normal capture/);
+  });
+
+  for (const stage of STAGE_NUMBERS)
+    it(`healthy dev stack at stage ${stage}: no mandatory violation in any view`, async () => {
+      const runs = await byView(await captures(devAt(stage)));
+      for (const view of VIEWS) assert.deepEqual(mandatoryVerdicts(runs[view]), [], `${view} view`);
+    });
+
+  it("healthy prod stack under policies/config/prod.json: no mandatory violation in any view", async () => {
+    const runs = await byView(await captures({ stack: "prod" }), loadPackConfig("prod").config);
+    for (const view of VIEWS) assert.deepEqual(mandatoryVerdicts(runs[view]), [], `${view} view`);
+  });
+
+  const degradedByConfig: { title: string; selection: StackSelection; config?: () => PackConfig; policy: string }[] = [
+    {
+      title: "no reader",
+      selection: { stack: "dev", stage: HA_STAGE, set: ["database.readers=0"] },
+      policy: "aurora-reader-in-another-az",
+    },
+    {
+      title: "one web instance",
+      selection: { stack: "dev", stage: ALARM_STAGE, set: ["compute.minSize=1"] },
+      policy: "asg-multi-az-elb-health",
+    },
+    { title: "two AZs", selection: { stack: "dev", stage: NAT_STAGE, set: ["network.azs=2"] }, policy: "nat-gateway-per-az" },
+    { title: "one region", selection: { stack: "dev", stage: MULTI_REGION_STAGE }, policy: "multi-region-global-data" },
+    {
+      title: "stage 3 under prod's floor",
+      selection: { stack: "dev", stage: 3 },
+      config: () => loadPackConfig("prod").config,
+      policy: "data-deletion-protection",
+    },
+  ];
+  for (const d of degradedByConfig)
+    it(`degraded by config (${d.title}): ${d.policy} and every other verdict agree in all views`, async () => {
+      await flaggedInEveryView(await captures(d.selection), d.policy, "", d.config?.() ?? {});
+    });
+
+  it('alb-https-redirect: an HTTP listener that forwards beside an HTTPS one, in every view (the provider reports no certificate as "")', async () => {
+    const c = await captures({ stack: "prod" });
+    const redirecting = (r: ResourceRecord) =>
+      r.type === "aws:lb/listener:Listener" && r.inputs.protocol === "HTTP" && r.inputs.defaultActions?.[0]?.type === "redirect";
+    const forwards = degrade(c, redirecting, (_r, props) => (props.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }]));
+    await flaggedInEveryView(forwards, "alb-https-redirect", "alb-http");
+  });
+
+  it("db-managed-credentials: a plaintext master password in every view; a write-only one passes once deployed (never stored)", async () => {
+    const c = await captures({ stack: "dev", stage: 3 });
+    const cluster = is("aws:rds/cluster:Cluster");
+    await flaggedInEveryView(
+      degrade(c, cluster, (_r, props) => (props.masterPassword = "plaintext")),
+      "db-managed-credentials",
+      "Cluster",
+    );
+    await flaggedInEveryView(degrade(c, cluster, unset("manageMasterUserPassword")), "db-managed-credentials", "Cluster");
+    const prod = await captures({ stack: "prod" });
+    const wo = prod.normal.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.masterPasswordWo !== undefined)!;
+    assert.equal(wo.outputs!.masterPasswordWo, null, "write-only: never in state");
+  });
+
+  it("data-final-snapshot: a cluster without finalSnapshotIdentifier, in every view", async () => {
+    const c = await captures(devAt(PROTECT_STAGE));
+    await flaggedInEveryView(degrade(c, is("aws:rds/cluster:Cluster"), unset("finalSnapshotIdentifier")), "data-final-snapshot", "Cluster");
+  });
+
+  it("multi-region-global-data: a secondary cluster outside the global database, in every view", async () => {
+    const c = await captures(devAt(MULTI_REGION_STAGE));
+    const secondary = (r: ResourceRecord) => r.type === "aws:rds/cluster:Cluster" && typeof r.inputs.globalClusterIdentifier === "string";
+    const outside = degrade(c, secondary, (r, props, where, preview) => {
+      unset("globalClusterIdentifier")(r, props, where, preview);
+      r.dependencies = r.dependencies.filter((d) => !d.includes("aws:rds/globalCluster:GlobalCluster"));
+      delete r.propertyDependencies.globalClusterIdentifier;
+    });
+    await flaggedInEveryView(outside, "multi-region-global-data", "Cluster");
+  });
+
+  it("s3-encryption: a bucket without its encryption configuration, in every view (AWS's default encryption does not count)", async () => {
+    const c = await captures({ stack: "dev", stage: ALARM_STAGE });
+    const bucket = c.normal.resources.find(is("aws:s3/bucket:Bucket"))!;
+    assert.ok(bucket.outputs!.serverSideEncryptionConfiguration, "deployed: AWS reports its default encryption");
+    const without = removed(c, (r) => r.type.includes("bucketServerSideEncryptionConfiguration"));
+    await flaggedInEveryView(without, "s3-encryption", "Bucket");
+  });
+
+  it("asg-alarm-driven-scaling: a CPU-high alarm with no actions, in every view", async () => {
+    const c = await captures({ stack: "dev", stage: ALARM_STAGE });
+    const silent = degrade(c, is("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu-high"), (r, props) => {
+      props.alarmActions = [];
+      delete r.propertyDependencies.alarmActions;
+    });
+    await flaggedInEveryView(silent, "asg-alarm-driven-scaling", "web");
+  });
+
+  it("nat-gateway-per-az: a private route to another AZ's NAT gateway, in every view (its NAT id unknown in preview)", async () => {
+    const c = await captures({ stack: "dev", stage: NAT_STAGE });
+    const nat0 = c.normal.resources.find((r) => r.type === "aws:ec2/natGateway:NatGateway" && r.name.endsWith("nat-0"))!;
+    const otherAz = (r: ResourceRecord) =>
+      r.type === "aws:ec2/route:Route" &&
+      r.dependencies.some((d) => d.includes("aws:ec2/natGateway:NatGateway")) &&
+      !r.dependencies.includes(nat0.urn);
+    const crossAz = degrade(c, otherAz, (r, props, _where, preview) => {
+      r.dependencies = r.dependencies.map((d) => (d.includes("aws:ec2/natGateway:NatGateway") ? nat0.urn : d));
+      r.propertyDependencies.natGatewayId = [nat0.urn];
+      props.natGatewayId = preview ? UNKNOWN : (nat0.outputs!.id ?? props.natGatewayId);
+    });
+    await flaggedInEveryView(crossAz, "nat-gateway-per-az", "aws:ec2/route:Route");
+  });
+
+  it('iam-least-privilege: Action "*" is caught in every view where the document is known, and a preview that can\'t see it says so', async () => {
+    const c = await captures({ stack: "dev", stage: NAT_STAGE });
+    const star = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    // read-config is built from names and the account id: known in a first preview.
+    const known = is("aws:iam/rolePolicy:RolePolicy", "read-config");
+    assert.notEqual(c.preview.resources.find(known)!.inputs.policy, UNKNOWN);
+    await flaggedInEveryView(
+      degrade(c, known, (_r, props) => (props.policy = star)),
+      "iam-least-privilege",
+      "read-config",
+    );
+    // sessions-table names the table's ARN, unknown until the table exists: the preview can't
+    // read the document, and reports that (advisory, as the engine does); `pulumi up` re-runs it.
+    const unknownDoc = is("aws:iam/rolePolicy:RolePolicy", "sessions-table");
+    assert.equal(c.preview.resources.find(unknownDoc)!.inputs.policy, UNKNOWN);
+    const degraded = degrade(c, unknownDoc, (_r, props, _where, preview) => (props.policy = preview ? UNKNOWN : star));
+    const runs = await byView(degraded);
+    for (const view of ["inputs", "deployed"] as const)
+      assert.ok(
+        mandatoryVerdicts(runs[view]).some((v) => v.startsWith("iam-least-privilege ") && v.includes("sessions-table")),
+        view,
+      );
+    const said = runs.preview.violations.filter((v) => v.policyName === "iam-least-privilege" && v.urn?.includes("sessions-table"));
+    assert.deepEqual(
+      said.map((v) => [v.enforcementLevel, /can't run policy 'iam-least-privilege' during preview/.test(v.message)]),
+      [["advisory", true]],
+    );
+  });
+
+  it('reads an unset attribute the same whether the provider reports it as "", null or not at all', async () => {
+    const cases: [ViewCaptures, PackConfig][] = [
+      [await captures({ stack: "prod" }), loadPackConfig("prod").config],
+      [degrade(await captures(devAt(PROTECT_STAGE)), is("aws:rds/cluster:Cluster"), unset("finalSnapshotIdentifier")), {}],
+      [degrade(await captures({ stack: "dev", stage: 3 }), is("aws:rds/cluster:Cluster"), unset("manageMasterUserPassword")), {}],
+    ];
+    for (const [c, config] of cases) {
+      const reference = mandatoryVerdicts(await runPolicies(c.normal, policies, config, "deployed"));
+      for (const as of ["null", "absent", "empty"] as const) {
+        const changed = structuredClone(c.normal);
+        let touched = 0;
+        for (const r of changed.resources)
+          for (const [key, model] of Object.entries(DEPLOYED_UNSET[r.type] ?? {})) {
+            const value = r.outputs![key];
+            if (value !== model(r.region ?? "") && !(value === null && model("") === null)) continue;
+            if (value !== "" && value !== null) continue;
+            touched++;
+            if (as === "absent") delete r.outputs![key];
+            else r.outputs![key] = as === "null" ? null : "";
+          }
+        assert.ok(touched > 0);
+        assert.deepEqual(mandatoryVerdicts(await runPolicies(changed, policies, config, "deployed")), reference, as);
+      }
+    }
+  });
+});
