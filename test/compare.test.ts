@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
+import { aliasUrns, engineUrn, type Capture, type ResourceRecord } from "../tools/capture";
 import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
 import { plan } from "./helpers";
 
@@ -532,6 +532,40 @@ describe("the trigger file covers the program", () => {
       const news = { ...deployment.inputs, [key]: key === "timeoutSeconds" ? 1 : "other" } as never;
       const result = await amplifyDeploymentProvider.diff!("id", olds, news);
       assert.equal((result.replaces ?? []).includes(key), triggers[type].forceNew.includes(key), key);
+    }
+  });
+});
+
+describe("aliases on the real graph", () => {
+  it("a data volume moved to another parent, renamed, or into another project/stack is matched through its structured alias", async () => {
+    const from = await plan({ stack: "dev", stage: 3 });
+    const volume = from.resources.find((r) => r.type === VOLUME)!;
+    const newParent = from.resources.find((r) => !r.custom && r.urn !== volume.parent && !r.type.startsWith("pulumi:"))!;
+    const move = (changes: Partial<ResourceRecord>, project = from.project, stack = from.stack): Capture => {
+      const moved = { ...volume, ...changes };
+      moved.urn = engineUrn(project, stack, moved.parent ?? "", moved.type, moved.name);
+      return { ...from, project, stack, resources: from.resources.map((r) => (r.urn === volume.urn ? moved : r)) };
+    };
+    const cases: [string, Capture][] = [
+      ["parent", move({ parent: newParent.urn, aliases: [{ parentUrn: volume.parent! }] })],
+      ["name", move({ name: "renamed-volume", aliases: [{ name: volume.name }] })],
+      ["no parent", move({ parent: null, aliases: [{ parentUrn: volume.parent! }] })],
+      ["project and stack", move({ aliases: [{ project: from.project, stack: from.stack }] }, "renamed-project", "other")],
+    ];
+    for (const [what, to] of cases) {
+      const d = comparePlans(from, to, triggers);
+      assert.deepEqual(d.statefulAtRisk, [], `moved by ${what}: not at risk`);
+      assert.ok(!d.added.some((r) => r.type === VOLUME), `moved by ${what}: not created again`);
+      assert.ok(!d.removed.some((r) => r.urn === volume.urn), `moved by ${what}: not removed`);
+      const withoutAlias = comparePlans(
+        from,
+        { ...to, resources: to.resources.map((r) => (r.type === VOLUME ? { ...r, aliases: [] } : r)) },
+        triggers,
+      );
+      assert.ok(
+        withoutAlias.statefulAtRisk.some((r) => r.urn === volume.urn && r.change === "removed"),
+        `moved by ${what} without the alias: the volume would be deleted`,
+      );
     }
   });
 });

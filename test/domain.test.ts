@@ -61,8 +61,19 @@ describe("a domain whose zone is not delegated yet (domainDelegated)", () => {
     it(`stage ${stage}: turning it on adds certificates, listeners and records, and replaces or removes no stateful resource`, async () => {
       const d = comparePlans(await at(stage, false), await at(stage, true), loadReplaceTriggers());
       assert.deepEqual(d.statefulAtRisk, []);
+      // The one replacement: a service's listener rule moves to the internal ALB's new HTTPS
+      // listener, and listenerArn is ForceNew on aws_lb_listener_rule (data/replace-triggers.json).
+      // Stateless, and created before the old one is deleted.
+      const unexpected = d.replaced.filter(
+        (r) =>
+          !(
+            r.type === "aws:lb/listenerRule:ListenerRule" &&
+            r.reasons.join() === 'forceNew input "listenerArn"' &&
+            String(r.changes.find((c) => c.path === "listenerArn")?.to).includes("https")
+          ),
+      );
       assert.deepEqual(
-        d.replaced.map((r) => `${r.type} ${r.name}: ${r.reasons.join(", ")}`),
+        unexpected.map((r) => `${r.type} ${r.name}: ${r.reasons.join(", ")}`),
         [],
       );
       assert.deepEqual(d.removed, []);

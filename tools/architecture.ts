@@ -166,7 +166,8 @@ export function buildArchitecture(capture: Capture, planRegions: string[]): Arch
     addNode(nodeId(`dns_${zone.name}`), "dns", `Route 53 zone ${zone.inputs.name ?? zone.name}<br/>${extra}`, null, [zone, ...records]);
   }
   for (const d of g.ofType(T.distribution)) addNode(nodeId(`cdn_${d.name}`), "cdn", "CloudFront", null, [d]);
-  for (const b of g.ofType(T.bucket))
+  // Access-log buckets are off the traffic path (they only receive S3's and CloudFront's logs).
+  for (const b of g.ofType(T.bucket).filter((x) => x.inputs.tags?.["scaling:data"] !== "access-logs"))
     addNode(nodeId(`s3_${b.name}`), "bucket", `S3 ${localName(b)}<br/>private, encrypted`, regionOf(b), [b]);
   for (const app of g.ofType(T.amplifyApp)) {
     const branches = g.referrers(app, T.amplifyBranch);

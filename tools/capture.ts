@@ -133,7 +133,7 @@ export function plainValue(value: unknown): any {
  * parent means the resource's own parent, `noParent` means none.
  */
 export function aliasUrns(record: Pick<ResourceRecord, "urn" | "type" | "name" | "parent" | "aliases">): string[] {
-  const [, , stackPart, project] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(record.urn) ?? [];
+  const [, stackPart, , project] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(record.urn) ?? [];
   return record.aliases.map((a) => {
     if (a.urn) return a.urn;
     const parent = a.noParent ? "" : (a.parentUrn ?? record.parent ?? "");

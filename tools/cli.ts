@@ -54,7 +54,10 @@ function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
 }
 
 /** Every flag the repo's CLIs take (plan, policy, runbook, smoke), for spotting ones npm kept. */
-export const CLI_FLAGS = ["stack", "stage", "set", "json", "mermaid", "compare", "config", "from", "to", "region", "rehearse", "up"];
+export const CLI_FLAGS = [
+  ...["stack", "stage", "set", "json", "mermaid", "resources", "compare", "assume", "config"],
+  ...["from", "to", "region", "domain", "rehearse", "unplanned", "up", "check"],
+];
 
 /**
  * `npm run plan --stage 4` (no `--`) hands `--stage` to npm, which keeps it as its own config

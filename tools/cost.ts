@@ -179,6 +179,8 @@ const NO_STANDING_CHARGE = [
   "aws:s3/bucketPublicAccessBlock:",
   "aws:s3/bucketServerSideEncryptionConfiguration:",
   "aws:s3/bucketVersioning:",
+  "aws:s3/bucketLifecycleConfiguration:",
+  "aws:s3/bucketLogging:",
   "aws:cloudfront/originAccessControl:",
   "aws:secretsmanager/secretVersion:",
   "aws:sns/",

@@ -21,8 +21,8 @@ import { buildArchitecture, renderArchitectureMermaid } from "./architecture";
 import { Assumptions, costDelta, estimateCost, loadPrices, parseAssumptions, renderCost, renderCostDelta } from "./cost";
 import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
 
-export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid]
-                    [--compare [N]] [--to-set key.path=value]...
+export const USAGE = `usage: npm run plan -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--json | --mermaid [--resources]]
+                    [--compare [N]] [--to-set key.path=value]... [--assume key=value]...
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
   --stage N         override the stage (same as --set stage=N)
   --set K=V         override a config key (dotted path; V parsed as JSON when it parses, else a string); repeatable
