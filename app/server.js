@@ -47,10 +47,13 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(200, { "content-type": "text/plain" });
     return res.end("ok\n");
   }
+  // Readiness: can this instance reach its data? Route 53's health checks behind latency routing
+  // probe it, so a region that cannot reach its database drops out. No database configured (or no
+  // config at all) is not ready either: the instance cannot serve.
   if (url.pathname === "/ready") {
     const db = config.database || {};
-    const dbOk = await tcpReachable(db.writer, db.port || 5432);
-    res.writeHead(dbOk === false ? 503 : 200, { "content-type": "application/json" });
+    const dbOk = db.writer ? await tcpReachable(db.writer, db.port || 5432) : false;
+    res.writeHead(dbOk ? 200 : 503, { "content-type": "application/json" });
     return res.end(JSON.stringify({ database: dbOk }));
   }
   res.writeHead(200, { "content-type": "application/json" });

@@ -3,6 +3,7 @@
  * subnet's CIDR depends only on its tier and AZ index, never on how many AZs are in use: raising
  * the AZ count only adds subnets. A /16 gives /20 subnets (4,091 usable addresses each).
  */
+import { EXCLUDED_ZONE_IDS, regionFacts } from "./awsFacts";
 import { ADDRESS_PLAN_AZ_SLOTS } from "./stages";
 
 export const SUBNET_TIERS = ["public", "app", "data"] as const;
@@ -15,6 +16,10 @@ export const SUBNET_EXTRA_BITS = 4;
  * `availabilityZone` forces a replacement), and the DB subnet group never has to change.
  */
 export const MIN_DATA_AZS = 3;
+/** RDS refuses a DB subnet group that covers fewer than two AZs (DBSubnetGroupDoesNotCoverEnoughAZs). */
+export const MIN_DB_SUBNET_GROUP_AZS = 2;
+/** A Region's default VPC block is 10.(DEFAULT_REGION_OCTET_BASE + its fixed cidrIndex).0.0/16. */
+export const DEFAULT_REGION_OCTET_BASE = 100;
 
 function ipToInt(ip: string): number {
   return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
@@ -54,7 +59,72 @@ export function ipv6SubnetCidr(vpcIpv6Cidr: string, azIndex: number): string {
   return `${groups.slice(0, 3).join(":")}:${fourth.toString(16)}::/64`;
 }
 
-/** How many AZs each tier spans for a given web-tier AZ count. */
-export function tierAzCounts(azs: number): Record<SubnetTier, number> {
-  return { public: azs, app: azs, data: Math.max(azs, MIN_DATA_AZS) };
+/**
+ * How many AZs the data tier spans in a Region with `regionZones` usable zones: MIN_DATA_AZS, or
+ * every zone of a smaller Region (two in us-west-1). Fixed per Region, so a DB instance's zone
+ * (instance index mod this) never moves when the web tier's AZ count changes.
+ */
+export function dataTierAzs(regionZones: number = MIN_DATA_AZS): number {
+  return Math.min(MIN_DATA_AZS, regionZones);
+}
+
+/** How many AZs each tier spans for a given web-tier AZ count (and the Region's usable zones). */
+export function tierAzCounts(azs: number, regionZones?: number): Record<SubnetTier, number> {
+  return { public: azs, app: azs, data: Math.max(azs, dataTierAzs(regionZones)) };
+}
+
+/** The default VPC block of a Region, keyed by its name (data/regions.json), never by list position. */
+export function defaultRegionCidr(region: string): string | undefined {
+  const facts = regionFacts(region);
+  return facts ? `10.${DEFAULT_REGION_OCTET_BASE + facts.cidrIndex}.0.0/16` : undefined;
+}
+
+export interface RegionCidrArgs {
+  regions: readonly string[];
+  /** `aws:region`: it keeps `homeCidr` (today's `network.cidr`), so its VPC is never replaced. */
+  homeRegion: string;
+  homeCidr: string;
+  /** `network.regionCidrs`: explicit blocks per Region name. */
+  overrides?: Readonly<Record<string, string>>;
+}
+
+/** Every Region's VPC block: the home keeps `network.cidr`, the others their override or default. */
+export function regionCidrs(args: RegionCidrArgs): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const region of args.regions) {
+    const cidr = region === args.homeRegion ? args.homeCidr : (args.overrides?.[region] ?? defaultRegionCidr(region));
+    if (cidr === undefined) throw new Error(`no address plan for ${region}: set network.regionCidrs.${region}`);
+    result[region] = cidr;
+  }
+  return result;
+}
+
+/** Whether two IPv4 blocks share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  const xEnd = x.base + 2 ** (32 - x.prefix);
+  const yEnd = y.base + 2 ** (32 - y.prefix);
+  return x.base < yEnd && y.base < xEnd;
+}
+
+/** Every pair of Regions whose blocks overlap, in the order given. */
+export function overlappingRegions(cidrs: Readonly<Record<string, string>>): [string, string][] {
+  const regions = Object.keys(cidrs);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < regions.length; i++)
+    for (let j = i + 1; j < regions.length; j++)
+      if (cidrsOverlap(cidrs[regions[i]], cidrs[regions[j]])) pairs.push([regions[i], regions[j]]);
+  return pairs;
+}
+
+/**
+ * The zone IDs a Region's subnets use, in slot order: `network.zoneIds.<region>` when set, else
+ * the Region's zones from data/regions.json minus the excluded (constrained) ones. Data and
+ * config only, never a live lookup, so a later `up` cannot shift a subnet to another zone.
+ */
+export function usableZoneIds(region: string, override?: readonly string[]): string[] | undefined {
+  if (override) return [...override];
+  const facts = regionFacts(region);
+  return facts?.zoneIds.filter((id) => !EXCLUDED_ZONE_IDS.includes(id));
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import * as awsProviderConfig from "@pulumi/aws/config";
 import { Region } from "@pulumi/aws/types/enums";
+import { regionFacts } from "./awsFacts";
 import { ADDRESS_PLAN_AZ_SLOTS, STAGE_NUMBERS, StageNumber, isStageNumber } from "./stages";
 import { closest, didYouMean } from "./suggest";
 import instanceTypes from "../data/instance-types.json";
@@ -81,10 +82,25 @@ const computeSchema = z
   .partial()
   .strict();
 
+const CIDR_ALLOWED = "an IPv4 CIDR block with a prefix from /16 to /20, such as 10.0.0.0/16";
+/** An Availability Zone ID: region abbreviation + number, `-az`, number (use1-az1, euw1-az3). */
+const ZONE_ID_RE = /^[a-z]+[0-9]+-az[0-9]+$/;
+
 const networkSchema = z
   .object({
-    cidr: pattern(CIDR_RE, "an IPv4 CIDR block with a prefix from /16 to /20, such as 10.0.0.0/16"),
+    cidr: pattern(CIDR_RE, CIDR_ALLOWED),
     azs: intIn(1, ADDRESS_PLAN_AZ_SLOTS),
+    /** A VPC block per Region name for the Regions other than the home (which uses `cidr`). */
+    regionCidrs: z.partialRecord(regionName, pattern(CIDR_RE, CIDR_ALLOWED), { error: "must map region codes to CIDR blocks" }),
+    /** The zone IDs a Region's subnets use, in slot order (pin them; see README). */
+    zoneIds: z.partialRecord(
+      regionName,
+      z
+        .array(pattern(ZONE_ID_RE, "an Availability Zone ID such as use1-az1"), { error: "must be a list of zone IDs" })
+        .min(1, { error: "must list at least one zone ID" })
+        .max(ADDRESS_PLAN_AZ_SLOTS, { error: `must list at most ${ADDRESS_PLAN_AZ_SLOTS} zone IDs (the address plan's AZ slots)` }),
+      { error: "must map region codes to lists of zone IDs" },
+    ),
   })
   .partial()
   .strict();
@@ -249,6 +265,23 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
       value: undefined,
       message: "must be set (or aws:region must be): the program deploys nowhere by default",
     });
+  }
+  const zoneIds = record(record(values.network).zoneIds);
+  for (const [region, ids] of Object.entries(zoneIds)) {
+    const listed = Array.isArray(ids) ? ids.map(String) : [];
+    for (const dup of duplicates(listed)) {
+      problems.push({ key: `network.zoneIds.${region}`, value: ids, message: `lists ${dup} more than once; each zone may appear once` });
+    }
+    const known = regionFacts(region)?.zoneIds;
+    const prefix = known?.[0]?.split("-az")[0];
+    const foreign = listed.filter((id) => prefix !== undefined && id.split("-az")[0] !== prefix);
+    if (foreign.length > 0) {
+      problems.push({
+        key: `network.zoneIds.${region}`,
+        value: ids,
+        message: `names zones of another region (${foreign.join(", ")}); ${region}'s zone IDs look like ${known!.join(", ")}`,
+      });
+    }
   }
   for (const dup of duplicates(list(database.domains).map((d) => String(d.name)))) {
     problems.push({ key: "database.domains", value: dup, message: "has a duplicate domain name; names must be unique" });

@@ -14,11 +14,12 @@ export const AURORA_PARAMETER_FAMILY = "aurora-postgresql16";
 export const POSTGRES_PORT = 5432;
 
 /**
- * The AZ slot of a cluster's instance: the writer in slot 0, reader i in slot i mod 3. It depends
- * on the instance's index only, so adding AZs or readers never moves an existing instance.
+ * The AZ slot of a cluster's instance: the writer in slot 0, reader i in slot i mod 3 (mod 2 in a
+ * two-zone region, whose data tier spans both zones for life). It depends on the instance's index
+ * and the region only, so adding AZs or readers never moves an existing instance.
  */
-export function instanceAzSlot(index: number): number {
-  return index % MIN_DATA_AZS;
+export function instanceAzSlot(index: number, dataAzs: number = MIN_DATA_AZS): number {
+  return index % dataAzs;
 }
 
 export interface ClusterEndpoints {
@@ -27,6 +28,8 @@ export interface ClusterEndpoints {
   shard: number;
   writer: pulumi.Output<string>;
   reader: pulumi.Output<string>;
+  /** The region's writes are forwarded to the global primary when this region is a secondary. */
+  writeForwarding: boolean;
   /** Secrets Manager ARN of the master credentials. */
   secretArn: pulumi.Output<string>;
 }
@@ -44,8 +47,6 @@ export type GlobalMembership =
       kind: "secondary";
       globalClusterIds: Record<string, pulumi.Input<string>>;
       masterSecretArns: Record<string, pulumi.Input<string>>;
-      /** The global writer endpoints: a secondary cluster's own endpoint is read-only. */
-      globalWriterEndpoints: Record<string, pulumi.Input<string>>;
       /** The version the global database runs now (AWS upgrades minor versions), which a new secondary must match. */
       engineVersions: Record<string, pulumi.Input<string>>;
     };
@@ -62,7 +63,10 @@ export interface DatabaseTierArgs {
   prefix: string;
   vpcId: pulumi.Input<string>;
   dataSubnetIds: pulumi.Input<string>[];
+  /** AZ names of the data tier's slots, in slot order (mapped from the chosen zone IDs). */
   availabilityZones: pulumi.Input<string[]>;
+  /** AZs the data tier spans (3, or 2 in a two-zone region). */
+  dataAzs: number;
   clusters: ClusterPlan[];
   instanceClass: string;
   readers: number;
@@ -169,6 +173,11 @@ export class DatabaseTier extends pulumi.ComponentResource {
           skipFinalSnapshot: !args.protectData,
           finalSnapshotIdentifier: args.protectData ? finalSnapshotIdentifier(args.stackId, name) : undefined,
           iamDatabaseAuthenticationEnabled: true,
+          // The write path of every region (README, "Writes from every region"): a secondary
+          // forwards writes to the current primary; on the primary the flag waits, and takes effect
+          // the moment a switchover or failover demotes it. So it is on for every member, and a
+          // failover changes nothing here.
+          ...(membership.kind === "standalone" ? {} : { enableGlobalWriteForwarding: true }),
           enabledCloudwatchLogsExports: ["postgresql"],
           allowMajorVersionUpgrade: false,
           tags: { Name: name, "scaling:domain": plan.domain, "scaling:shard": String(plan.shard) },
@@ -190,7 +199,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
             clusterIdentifier: cluster.id,
             engine: AURORA_ENGINE,
             instanceClass: args.instanceClass,
-            availabilityZone: zones.apply((z) => z[instanceAzSlot(i)]),
+            availabilityZone: zones.apply((z) => z[instanceAzSlot(i, args.dataAzs)]),
             dbSubnetGroupName: subnetGroup.name,
             publiclyAccessible: false,
             autoMinorVersionUpgrade: true,
@@ -205,7 +214,6 @@ export class DatabaseTier extends pulumi.ComponentResource {
         );
         writer ??= instance;
       }
-      let globalWriter: pulumi.Output<string> | undefined;
       if (membership.kind === "home") {
         const global = new aws.rds.GlobalCluster(
           `${name}-global`,
@@ -221,16 +229,17 @@ export class DatabaseTier extends pulumi.ComponentResource {
         this.globalClusterIds[plan.name] = global.id;
         this.globalWriterEndpoints[plan.name] = global.endpoint;
         this.engineVersions[plan.name] = global.engineVersionActual;
-        globalWriter = global.endpoint;
-      } else if (membership.kind === "secondary") {
-        globalWriter = pulumi.output(membership.globalWriterEndpoints[plan.name]);
       }
       return {
         name: plan.name,
         domain: plan.domain,
         shard: plan.shard,
-        writer: globalWriter ?? cluster.endpoint,
+        // The region's own cluster endpoint, in every region and role: the primary's writer takes
+        // writes, a secondary's forwards them to the primary (global write forwarding). Never the
+        // global endpoint, which resolves to a private address in another region's VPC.
+        writer: cluster.endpoint,
         reader: cluster.readerEndpoint,
+        writeForwarding: membership.kind !== "standalone",
         secretArn: credentials.secretArn ?? cluster.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
       };
     });

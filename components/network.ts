@@ -10,8 +10,10 @@ export interface NetworkArgs {
   /** AZs the web tier spans; data subnets always span at least two. */
   azs: number;
   nat: NatLayout;
-  /** AZ names of the region, in a stable order. */
-  availabilityZones: pulumi.Input<string[]>;
+  /** The zone ID of each subnet slot (slot i → zoneIds[i]), chosen by ID from data and config. */
+  zoneIds: pulumi.Input<string>[];
+  /** AZs the data tier spans (3, or 2 in a two-zone region). */
+  dataAzs: number;
 }
 
 /**
@@ -21,7 +23,6 @@ export interface NetworkArgs {
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
-  readonly availabilityZones: pulumi.Output<string[]>;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly appSubnetIds: pulumi.Output<string>[];
   readonly dataSubnetIds: pulumi.Output<string>[];
@@ -34,13 +35,11 @@ export class Network extends pulumi.ComponentResource {
     if (args.azs < 1) throw new Error(`Network ${name}: azs must be at least 1, got ${args.azs}`);
     const p = args.prefix;
     const parent = { parent: this };
-    this.availabilityZones = pulumi.output(args.availabilityZones);
-    const counts = tierAzCounts(args.azs);
-    const azName = (i: number) =>
-      this.availabilityZones.apply((zones) => {
-        if (zones.length <= i) throw new Error(`region ${p} has ${zones.length} AZs; the stack asks for ${i + 1}`);
-        return zones[i];
-      });
+    const counts = tierAzCounts(args.azs, args.dataAzs);
+    const zoneId = (i: number) => {
+      if (i >= args.zoneIds.length) throw new Error(`Network ${name}: slot ${i} has no zone; the plan chose ${args.zoneIds.length}`);
+      return args.zoneIds[i];
+    };
 
     const vpc = new aws.ec2.Vpc(
       `${p}-vpc`,
@@ -74,7 +73,8 @@ export class Network extends pulumi.ComponentResource {
         {
           vpcId: vpc.id,
           cidrBlock: subnetCidr(args.cidr, tier, i),
-          availabilityZone: azName(i),
+          // By zone ID, not name: names are mapped per account in the oldest regions.
+          availabilityZoneId: zoneId(i),
           tags: { Name: `${p}-${tier}-${i}`, "scaling:tier": tier },
           ...extra,
         },

@@ -2,8 +2,10 @@
  * The stage plan: validated config merged over the stage table's defaults, resolved into the one
  * typed object every component reads. Pure: no Pulumi resources, no AWS calls.
  */
-import { ConfigError, RawConfig } from "./config";
+import { GLOBAL_DATABASE_CLASS_FAMILIES, instanceClassFamily } from "./awsFacts";
+import { ConfigError, ConfigProblem, RawConfig } from "./config";
 import { derivedNameProblems } from "./names";
+import { planRegionNetworks, RegionNetworkPlan } from "./regionPlan";
 import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
 
 export interface PlanContext {
@@ -70,7 +72,13 @@ export interface PlatformPlan {
    * its raw endpoints, so that no `up` waits on ACM for a zone nobody can resolve yet.
    */
   domainDelegated: boolean;
-  network: { cidr: string; azs: number };
+  network: {
+    /** The home region's VPC block (`network.cidr`). */
+    cidr: string;
+    azs: number;
+    /** Each active region's address plan and zones, keyed by region name (empty before the VPC stage). */
+    regions: Record<string, RegionNetworkPlan>;
+  };
   compute: ComputePlan;
   /** The stage-2 encrypted EBS data volume still exists (stage 2 on, until retired). */
   hostDataVolume: boolean;
@@ -148,11 +156,33 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
   };
   const domains = config.database?.domains ?? DEFAULT_DOMAINS;
   const warnings: string[] = [];
-  if (caps.multiRegion && /^db\.t/.test(config.database?.instanceClass ?? defaults.database.instanceClass)) {
-    warnings.push(
-      `database.instanceClass ${config.database?.instanceClass} is burstable; Aurora Global Database (this stage) needs a memory-optimised class such as ${defaults.database.instanceClass}.`,
-    );
+  const problems: ConfigProblem[] = [];
+  const instanceClass = config.database?.instanceClass ?? defaults.database.instanceClass;
+  if (caps.multiRegion && caps.aurora && !GLOBAL_DATABASE_CLASS_FAMILIES.includes(instanceClassFamily(instanceClass))) {
+    problems.push({
+      key: "database.instanceClass",
+      value: instanceClass,
+      message:
+        `must be a memory-optimised class at stage ${stage.stage} (${stage.name}): AWS rejects other classes in an Aurora Global Database. ` +
+        `Allowed families: ${GLOBAL_DATABASE_CLASS_FAMILIES.join(", ")} (for example ${defaults.database.instanceClass})`,
+    });
   }
+  const activeRegions = caps.multiRegion ? regions : [regions[0]];
+  const azs = caps.network ? (config.network?.azs ?? defaults.azs) : 0;
+  const homeCidr = config.network?.cidr ?? DEFAULT_CIDR;
+  const networks = caps.network
+    ? planRegionNetworks({
+        stage,
+        regions: activeRegions,
+        homeRegion,
+        homeCidr,
+        azs,
+        regionCidrs: config.network?.regionCidrs,
+        zoneIds: config.network?.zoneIds,
+      })
+    : { networks: {}, problems: [] };
+  problems.push(...networks.problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   if (hostVolumeRetired && caps.hostDatabase) {
     warnings.push(
       `database.hostVolumeRetired is ignored at stage ${stage.stage}: the host's data volume still holds the database. Retire it after the stage that moves the database to Aurora.`,
@@ -179,14 +209,14 @@ export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx:
     regions,
     primaryRegion: regions[0],
     homeRegion,
-    activeRegions: caps.multiRegion ? regions : [regions[0]],
+    activeRegions,
     domain: config.domain,
     domainDelegated: config.domain !== undefined && config.domainDelegated === true,
-    network: { cidr: config.network?.cidr ?? DEFAULT_CIDR, azs: caps.network ? (config.network?.azs ?? defaults.azs) : 0 },
+    network: { cidr: homeCidr, azs, regions: networks.networks },
     compute,
     hostDataVolume: caps.network && (caps.hostDatabase || !hostVolumeRetired),
     database: {
-      instanceClass: config.database?.instanceClass ?? defaults.database.instanceClass,
+      instanceClass,
       readers: config.database?.readers ?? defaults.database.readers,
       domains,
       clusters: caps.aurora ? clusterPlans(domains, caps.federation) : [],

@@ -10,9 +10,10 @@ import { Monitoring } from "./monitoring";
 import { appParameterPath, cacheIdentifierPrefix, dashboardName, parameterPath, PARAMETER_NAMES, stackId } from "./names";
 import { Network } from "./network";
 import { PlatformPlan } from "./plan";
+import { offeringProblem } from "./regionPlan";
 import { InternalLoadBalancer, internalServicesLabel, Services } from "./services";
 import { SessionTable } from "./sessions";
-import { buildShardMap, ShardMap } from "./shardMap";
+import { buildShardMap, ShardMap, WRITE_FORWARDING } from "./shardMap";
 import { tableArnIn } from "./tables";
 import { WebTier } from "./webTier";
 
@@ -41,7 +42,6 @@ export interface RegionStackArgs {
 export interface HomeShared {
   globalClusterIds: Record<string, pulumi.Output<string>>;
   masterSecretArns: Record<string, pulumi.Output<string>>;
-  globalWriterEndpoints: Record<string, pulumi.Output<string>>;
   engineVersions: Record<string, pulumi.Output<string>>;
   sessionsTableArn?: pulumi.Output<string>;
   sessionsTableName?: pulumi.Output<string>;
@@ -82,18 +82,19 @@ export class RegionStack extends pulumi.ComponentResource {
     const p = region;
     const parent = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, parent);
-    // Every AZ whatever its momentary state, and no Local Zones: the list (and so each subnet's and
-    // DB instance's AZ, which force replacements) must not shift when an AZ is impaired for an hour.
-    const zones = aws.getAvailabilityZonesOutput({ filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent).names;
+    const netPlan = plan.network.regions[region];
+    if (!netPlan) throw new Error(`RegionStack ${name}: the plan has no network for ${region}`);
+    const zones = this.chooseZones(region, netPlan.zoneIds, plan, parent);
 
     const network = new Network(
       `${p}-network`,
       {
         prefix: p,
-        cidr: plan.network.cidr,
+        cidr: netPlan.cidr,
         azs: plan.network.azs,
         nat: caps.nat,
-        availabilityZones: zones,
+        zoneIds: zones.subnetZoneIds,
+        dataAzs: netPlan.dataAzs,
       },
       parent,
     );
@@ -112,7 +113,8 @@ export class RegionStack extends pulumi.ComponentResource {
           prefix: p,
           vpcId: network.vpcId,
           dataSubnetIds: network.dataSubnetIds,
-          availabilityZones: zones,
+          availabilityZones: zones.names,
+          dataAzs: netPlan.dataAzs,
           clusters: plan.database.clusters,
           instanceClass: plan.database.instanceClass,
           readers: plan.database.readers,
@@ -193,6 +195,7 @@ export class RegionStack extends pulumi.ComponentResource {
         buildShardMap(
           region,
           endpoints.map((e, i) => ({ domain: e.domain, shard: e.shard, writer: pairs[i][0], reader: pairs[i][1] })),
+          endpoints.some((e) => e.writeForwarding) ? WRITE_FORWARDING : undefined,
         ),
       );
       new aws.ssm.Parameter(
@@ -212,7 +215,6 @@ export class RegionStack extends pulumi.ComponentResource {
       this.shared = {
         globalClusterIds: database.globalClusterIds,
         masterSecretArns: database.masterSecretArns,
-        globalWriterEndpoints: database.globalWriterEndpoints,
         engineVersions: database.engineVersions,
         sessionsTableArn: sessions?.tableArn,
         sessionsTableName: sessions?.tableName,
@@ -231,7 +233,15 @@ export class RegionStack extends pulumi.ComponentResource {
           region,
           sessions: caps.sessions,
           database: first
-            ? { writer: first.writer, reader: first.reader, port: 5432, name: "app", secretArn: first.secretArn }
+            ? {
+                // This region's own endpoints: writes forward to the primary when it is a secondary.
+                writer: first.writer,
+                reader: first.reader,
+                port: 5432,
+                name: "app",
+                secretArn: first.secretArn,
+                ...(first.writeForwarding ? { writeForwarding: WRITE_FORWARDING } : {}),
+              }
             : { writer: "localhost", port: 5432, name: "app" },
           ...(cache
             ? {
@@ -258,7 +268,7 @@ export class RegionStack extends pulumi.ComponentResource {
       args.isHome && plan.hostDataVolume
         ? new HostDataVolume(
             `${p}-host-data`,
-            { prefix: p, availabilityZone: zones.apply((z) => z[0]), sizeGiB: 50, protect: plan.protectData },
+            { prefix: p, availabilityZone: zones.names.apply((z) => z[0]), sizeGiB: 50, protect: plan.protectData },
             parent,
           )
         : undefined;
@@ -378,6 +388,45 @@ export class RegionStack extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
+  /**
+   * The chosen zone IDs (data + config, never a live lookup, so they never shift) checked against
+   * this account: the web-tier slots must offer the stage's instance type, and every ID must exist.
+   * The check gates the subnets that run instances. Also maps each ID to this account's AZ name,
+   * which DB instances and EBS volumes take.
+   */
+  private chooseZones(region: string, zoneIds: string[], plan: PlatformPlan, parent: pulumi.ResourceOptions) {
+    const override = `network.zoneIds.${region}`;
+    const lookup = aws.getAvailabilityZonesOutput({ filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent);
+    const names = pulumi.all([lookup.names, lookup.zoneIds]).apply(([accountNames, accountIds]) =>
+      zoneIds.map((id) => {
+        const i = accountIds.indexOf(id);
+        if (i < 0)
+          throw new Error(
+            `zone ${id} is not an Availability Zone of ${region} in this account (it has ${accountIds.join(", ")}); set ${override}`,
+          );
+        return accountNames[i];
+      }),
+    );
+    const webSlots = zoneIds.slice(0, plan.network.azs);
+    const offered = aws.ec2.getInstanceTypeOfferingsOutput(
+      {
+        locationType: "availability-zone-id",
+        filters: [
+          { name: "instance-type", values: [plan.compute.instanceType] },
+          { name: "location", values: webSlots },
+        ],
+      },
+      parent,
+    ).locations;
+    const checked = offered.apply((locations) => {
+      const problem = offeringProblem(region, plan.compute.instanceType, webSlots, locations);
+      if (problem) throw new Error(problem);
+      return webSlots;
+    });
+    const subnetZoneIds = zoneIds.map((id, i) => (i < webSlots.length ? checked.apply((ids) => ids[i]) : pulumi.output(id)));
+    return { names, subnetZoneIds };
+  }
+
   /** How this region's clusters take part in the global database (multi-region stage only). */
   private membership(args: RegionStackArgs): GlobalMembership {
     const { plan } = args;
@@ -394,7 +443,6 @@ export class RegionStack extends pulumi.ComponentResource {
       kind: "secondary",
       globalClusterIds: args.home.globalClusterIds,
       masterSecretArns: args.home.masterSecretArns,
-      globalWriterEndpoints: args.home.globalWriterEndpoints,
       engineVersions: args.home.engineVersions,
     };
   }

@@ -13,8 +13,20 @@ export interface ShardEndpoint {
   reader: string;
 }
 
+/**
+ * How a secondary region's writes reach the primary: Aurora global write forwarding on the region's
+ * own cluster endpoint. The app sets `apg_write_forward.consistency_mode` per session (AWS's
+ * default, SESSION: a session reads its own forwarded writes).
+ */
+export interface WriteForwarding {
+  consistencyMode: "SESSION" | "EVENTUAL" | "GLOBAL";
+}
+export const WRITE_FORWARDING: WriteForwarding = { consistencyMode: "SESSION" };
+
 export interface ShardMap {
   rule: string;
+  /** Present at the multi-region stage: each `writer` forwards writes when its region is a secondary. */
+  writeForwarding?: WriteForwarding;
   /** Region whose endpoints this copy lists (every region has its own copy). */
   region: string;
   domains: Record<string, ShardEndpoint[]>;
@@ -26,7 +38,15 @@ export function shardFor(key: string, shards: number): number {
   return crc32(Buffer.from(key, "utf8")) % shards;
 }
 
-export function buildShardMap(region: string, clusters: { domain: string; shard: number; writer: string; reader: string }[]): ShardMap {
+/**
+ * The map one region publishes: for each domain's shards, the endpoint this region writes to and the
+ * one it reads from (both this region's own cluster; see WriteForwarding).
+ */
+export function buildShardMap(
+  region: string,
+  clusters: { domain: string; shard: number; writer: string; reader: string }[],
+  writeForwarding?: WriteForwarding,
+): ShardMap {
   const domains: Record<string, ShardEndpoint[]> = {};
   for (const c of clusters) (domains[c.domain] ??= []).push({ shard: c.shard, writer: c.writer, reader: c.reader });
   for (const list of Object.values(domains)) {
@@ -35,5 +55,5 @@ export function buildShardMap(region: string, clusters: { domain: string; shard:
       if (entry.shard !== i) throw new Error(`shard map of ${region}: shards must be numbered 0..n-1, found ${entry.shard} at ${i}`);
     });
   }
-  return { rule: SHARDING_RULE, region, domains };
+  return { rule: SHARDING_RULE, region, ...(writeForwarding ? { writeForwarding } : {}), domains };
 }

@@ -91,7 +91,10 @@ function asgZoneCount(asg: PolicyResource): number | undefined {
 /** The AZ of each subnet an ASG is in, when the subnets are in the graph. */
 function asgAzs(asg: PolicyResource): Set<string> | undefined {
   const subnets = dependenciesOf(asg, T.subnet);
-  const azs = subnets.map((s) => peek(() => s.props.availabilityZone)).filter((a): a is string => typeof a === "string");
+  // A subnet is placed by AZ name or by zone ID (the program uses IDs); either identifies the AZ.
+  const azs = subnets
+    .map((s) => peek(() => s.props.availabilityZone ?? s.props.availabilityZoneId))
+    .filter((a): a is string => typeof a === "string");
   return subnets.length > 0 && azs.length === subnets.length ? new Set(azs) : undefined;
 }
 
@@ -389,7 +392,8 @@ export const natPerAz: StackValidationPolicy = stagePolicy(
   (resources, s, report) => {
     const layout = s.definition.capabilities.nat;
     if (layout === "none") return;
-    const azOf = (subnet: PolicyResource | undefined) => (subnet ? peek(() => subnet.props.availabilityZone) : undefined);
+    const azOf = (subnet: PolicyResource | undefined) =>
+      subnet ? peek(() => subnet.props.availabilityZone ?? subnet.props.availabilityZoneId) : undefined;
     const tablesOf = (subnet: PolicyResource) =>
       dependentsOf(resources, subnet, T.routeTableAssociation).flatMap((a) => dependenciesOf(a, T.routeTable));
     for (const subnet of appSubnets(resources)) {

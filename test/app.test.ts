@@ -65,6 +65,20 @@ describe("the web app (app/server.js)", () => {
     assert.equal((await fetch(`${down.url}/ready`)).status, 503);
   });
 
+  it("is not ready without a database to reach (so Route 53 drops the region), while its health path stays up", async () => {
+    for (const config of [
+      { stage: 4, region: "us-east-1" },
+      { stage: 4, region: "us-east-1", database: { port: 5432 } },
+    ]) {
+      const { url, child } = await start(config);
+      children.push(child);
+      const ready = await fetch(`${url}/ready`);
+      assert.equal(ready.status, 503, JSON.stringify(config));
+      assert.deepEqual(await ready.json(), { database: false });
+      assert.equal((await fetch(`${url}${HEALTH_CHECK_PATH}`)).status, 200);
+    }
+  });
+
   it("serves the stage and region from its config", async () => {
     const { url, child } = await start({ stage: 5, region: "eu-west-1" });
     children.push(child);

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { renderUserData } from "../components/userData";
 import { stageDefinition } from "../components/stages";
-import { ofType, one, plan } from "./helpers";
+import { ofType, one, plan, devClassSet } from "./helpers";
 
-const dev = (stage: number, set: string[] = []) => plan({ stack: "dev", stage, set });
+const dev = (stage: number, set: string[] = []) => plan({ stack: "dev", stage, set: [...devClassSet(stage), ...set] });
 const PRIMARY = "us-east-1";
 
 describe("stage 1: static site and Lambda backend", () => {

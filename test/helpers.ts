@@ -2,6 +2,17 @@
 import * as path from "node:path";
 import { Capture, captureProgram, ResourceRecord } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
+import { STAGES } from "../components/stages";
+
+/**
+ * Pulumi.dev.yaml keeps a cheap burstable DB class, which AWS rejects in an Aurora Global Database
+ * (a ConfigError at the multi-region stage). A dev plan at that stage sets the stage's default
+ * memory-optimised class, as an operator promoting dev would.
+ */
+export function devClassSet(stage: number): string[] {
+  const definition = STAGES.find((s) => s.stage === stage);
+  return definition?.capabilities.multiRegion ? [`database.instanceClass=${definition.defaults.database.instanceClass}`] : [];
+}
 
 /** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
 export const RUN_TS = ["-r", path.join(__dirname, "..", "tools", "register.js")];

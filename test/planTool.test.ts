@@ -35,7 +35,18 @@ function cli(...args: string[]): Promise<Run> {
 const RUNS = {
   tree: ["--stack", "dev"],
   json1: ["--stack", "dev", "--stage", "1", "--json"],
-  json7: ["--stack", "dev", "--stage", "7", "--set", "compute.instanceType=t4g.medium", "--json"],
+  // dev's burstable DB class is a config error at the multi-region stage: set a global-database class.
+  json7: [
+    "--stack",
+    "dev",
+    "--stage",
+    "7",
+    "--set",
+    "compute.instanceType=t4g.medium",
+    "--set",
+    "database.instanceClass=db.r6g.large",
+    "--json",
+  ],
   badConfig: ["--stack", "dev", "--stage", "8", "--set", "network.cidr=10.0.0.0/8", "--set", "bogusKey=1"],
   unknownStack: ["--stack", "no-such-stack"],
   compare: ["--stack", "dev", "--stage", "2", "--compare", "3", "--json"],

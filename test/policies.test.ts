@@ -18,7 +18,7 @@ import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
-import { named, plan, viewLoader } from "./helpers";
+import { devClassSet, named, plan, viewLoader } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -128,7 +128,8 @@ function devAt(stage: StageNumber): StackSelection {
   const regions = stageDefinition(stage).minimums.regions;
   const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
   // Same selection object shape as the other tests use, so the capture cache is shared.
-  return extra.length > 0 ? { stack: "dev", stage, set: [`regions=${JSON.stringify(["us-east-1", ...extra])}`] } : { stack: "dev", stage };
+  const set = [...(extra.length > 0 ? [`regions=${JSON.stringify(["us-east-1", ...extra])}`] : []), ...devClassSet(stage)];
+  return set.length > 0 ? { stack: "dev", stage, set } : { stack: "dev", stage };
 }
 
 const prodConfig = () => loadPackConfig("prod").config;
@@ -408,7 +409,7 @@ describe("policy pack: degraded stacks fail with the right policy", () => {
   });
 
   it(`stage ${MULTI_REGION_STAGE} with one region fails multi-region-global-data`, async () => {
-    const capture = await plan({ stack: "dev", stage: MULTI_REGION_STAGE });
+    const capture = await plan({ stack: "dev", stage: MULTI_REGION_STAGE, set: devClassSet(MULTI_REGION_STAGE) });
     assert.equal(new Set(capture.resources.filter(is("aws:ec2/vpc:Vpc")).map((r) => r.region)).size, 1, "the dev stack has one region");
     const run = await checkCapture(capture);
     flags(run, "multi-region-global-data");

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { comparePlans, loadReplaceTriggers, PlanDiff } from "../tools/compare";
 import { StackSelection } from "../tools/stackConfig";
 import { StageCapabilities, stageDefinition, StageNumber } from "../components/stages";
-import { plan } from "./helpers";
+import { devClassSet, plan } from "./helpers";
 
 const triggers = loadReplaceTriggers();
 
@@ -41,7 +41,8 @@ describe("promotion is non-destructive", () => {
     const set = stack === "prod" ? ["database.hostVolumeRetired=false"] : [];
     for (let stage = 1; stage <= 6; stage++) {
       it(`${stack}: stage ${stage} → ${stage + 1} removes or replaces no stateful resource`, async () => {
-        const d = await diff({ stack, stage, set }, { stack, stage: stage + 1, set });
+        const to = { stack, stage: stage + 1, set: stack === "dev" ? [...set, ...devClassSet(stage + 1)] : set };
+        const d = await diff({ stack, stage, set }, to);
         // Not just "something changed" (the stage marker always does): the step creates what SPEC
         // says the stage switches on.
         const brings = SPEC_STEP_CREATES[stage - 1];
@@ -56,7 +57,8 @@ describe("promotion is non-destructive", () => {
 
   for (let stage = 2; stage <= 6; stage++) {
     it(`dev: stage ${stage} → ${stage + 1} replaces nothing that keeps running`, async () => {
-      assertNothingReplaced(await diff({ stack: "dev", stage }, { stack: "dev", stage: stage + 1 }), `dev ${stage}→${stage + 1}`);
+      const to = { stack: "dev", stage: stage + 1, set: devClassSet(stage + 1) };
+      assertNothingReplaced(await diff({ stack: "dev", stage }, to), `dev ${stage}→${stage + 1}`);
     });
   }
 
@@ -70,7 +72,7 @@ describe("promotion is non-destructive", () => {
     it(`dev: stage ${stage} → ${stage + 1} removes only what the stage table switches off`, async () => {
       const [a, b] = [stageDefinition(stage as StageNumber).capabilities, stageDefinition((stage + 1) as StageNumber).capabilities];
       const off = (Object.keys(a) as (keyof StageCapabilities)[]).filter((k) => a[k] === true && b[k] === false);
-      const d = await diff({ stack: "dev", stage }, { stack: "dev", stage: stage + 1 });
+      const d = await diff({ stack: "dev", stage }, { stack: "dev", stage: stage + 1, set: devClassSet(stage + 1) });
       const owners = off.map((k) => OWNED_BY[k]).filter((t): t is string => t !== undefined);
       for (const r of d.removed)
         assert.ok(
@@ -83,7 +85,7 @@ describe("promotion is non-destructive", () => {
 
   it("keeps the stage-2 data volume and the stage-3 cluster under the same URNs up to stage 7", async () => {
     const urnsOf = async (stage: number, type: string) =>
-      (await plan({ stack: "dev", stage })).resources.filter((r) => r.type === type).map((r) => r.urn);
+      (await plan({ stack: "dev", stage, set: devClassSet(stage) })).resources.filter((r) => r.type === type).map((r) => r.urn);
     const volume = await urnsOf(2, "aws:ebs/volume:Volume");
     const cluster = await urnsOf(3, "aws:rds/cluster:Cluster");
     assert.equal(volume.length, 1);

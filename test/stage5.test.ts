@@ -235,7 +235,10 @@ describe("stage 5 with a domain, in a region other than us-east-1", () => {
     // origin.<domain> is latency-routed from the first CDN stage, so more regions only add records.
     const alb = one(c, T.alb, "-alb");
     const check = one(c, "aws:route53/healthCheck:HealthCheck");
-    assert.equal(check.inputs.resourcePath, "/health");
+    // Route 53 probes the app's readiness (it fails when the database is unreachable: app.test.ts),
+    // so latency routing drops a region that cannot reach its data; the ALB's own check stays shallow.
+    assert.equal(check.inputs.resourcePath, "/ready");
+    assert.equal(one(c, "aws:lb/targetGroup:TargetGroup", "-web").inputs.healthCheck.path, "/health");
     assert.ok(check.dependencies.includes(alb.urn), "the health check probes this region's ALB");
     for (const name of [`origin-${REGION}-a`, `origin-${REGION}-aaaa`]) {
       const record = named(c, T.record, name);

@@ -187,11 +187,25 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
     for (const p of params) {
       const regional = JSON.parse(p.inputs.value);
       assert.equal(regional.region, p.region);
-      // Writes go to the global writer endpoint wherever the app runs; reads stay local.
-      assert.deepEqual(
-        regional.domains[DOMAINS[0].name].map((e: { writer: string }) => e.writer),
-        map.domains[DOMAINS[0].name].map((e) => e.writer),
-      );
+      // Each region writes and reads through its own cluster of every shard (a secondary forwards
+      // its writes to the primary): never the global endpoint, a private address in another VPC.
+      const own = inRegion(ofType(c, T.cluster), String(p.region));
+      for (const d of DOMAINS)
+        for (const e of regional.domains[d.name] as { shard: number; writer: string; reader: string }[]) {
+          const cluster = own.find((k) => k.inputs.tags["scaling:domain"] === d.name && k.inputs.tags["scaling:shard"] === String(e.shard));
+          assert.ok(cluster, `${p.region} has a cluster for ${d.name}/${e.shard}`);
+          // The mock engine names a cluster `<logical name>-<hex>`; its endpoints are in its region.
+          assert.match(
+            e.writer,
+            new RegExp(`^${cluster.name}-[0-9a-f]+\\.cluster-[a-z0-9]+\\.${p.region}\\.`),
+            `${p.region} ${d.name}/${e.shard} writes to its own cluster`,
+          );
+          assert.match(
+            e.reader,
+            new RegExp(`^${cluster.name}-[0-9a-f]+\\.cluster-ro-[a-z0-9]+\\.${p.region}\\.`),
+            `${p.region} ${d.name}/${e.shard} reads from its own cluster`,
+          );
+        }
     }
   });
 

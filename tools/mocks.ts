@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { EXCLUDED_ZONE_IDS, regionFacts } from "../components/awsFacts";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 const FALLBACK_REGION = "us-east-1";
@@ -209,8 +210,20 @@ export function regionOfProviderRef(state: MockState, ref: string | undefined): 
   return state.providerRegions.get(id);
 }
 
-function azNames(region: string): string[] {
-  return ["a", "b", "c", "d", "e", "f"].map((letter) => `${region}${letter}`);
+/**
+ * This mock account's AZs of a region: the zone IDs of data/regions.json (real, dated), named
+ * `<region>a`, `<region>b`... in that order (AWS maps names to IDs per account; any order is one
+ * account's). A region the data does not list has no zones, so the plan cannot invent any.
+ */
+function mockZones(region: string): { names: string[]; zoneIds: string[] } {
+  const zoneIds = regionFacts(region)?.zoneIds ?? [];
+  return { zoneIds, names: zoneIds.map((_, i) => `${region}${String.fromCharCode(97 + i)}`) };
+}
+
+/** The values of one name of an invoke's `filters` argument. */
+function filterValues(inputs: Record<string, any>, name: string): string[] | undefined {
+  const filters: { name: string; values: string[] }[] = inputs.filters ?? [];
+  return filters.find((f) => f.name === name)?.values;
 }
 
 /** The SDK's marker for a value unknown until apply (`@pulumi/pulumi/runtime/rpc` unknownValue). */
@@ -341,11 +354,28 @@ export function createMocks(state: MockState, options: MockOptions = {}): pulumi
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
       switch (args.token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return { id: region, ...mockZones(region) };
+        case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+          // Only by zone ID, as the program asks. Every instance type is offered in every zone of
+          // the region's data except the excluded (constrained) ones, which offer none.
+          if (args.inputs.locationType !== "availability-zone-id")
+            throw new Error(
+              `the offline plan mocks getInstanceTypeOfferings by availability-zone-id only, got ${args.inputs.locationType}`,
+            );
+          const { zoneIds } = mockZones(region);
+          const wanted = filterValues(args.inputs, "location") ?? zoneIds;
+          const types = filterValues(args.inputs, "instance-type") ?? [];
+          const locations = wanted.filter((id) => zoneIds.includes(id) && !EXCLUDED_ZONE_IDS.includes(id));
+          const pairs = locations.flatMap((location) => types.map((type) => ({ location, type })));
           return {
             id: region,
-            names: azNames(region),
-            zoneIds: azNames(region).map((_, i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
+            region,
+            locationType: "availability-zone-id",
+            locations: pairs.map((p) => p.location),
+            instanceTypes: pairs.map((p) => p.type),
+            locationTypes: pairs.map(() => "availability-zone-id"),
           };
+        }
         case "aws:ssm/getParameter:getParameter":
           return {
             id: args.inputs.name,
