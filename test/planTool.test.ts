@@ -49,6 +49,8 @@ const RUNS = {
   ],
   badConfig: ["--stack", "dev", "--stage", "8", "--set", "network.cidr=10.0.0.0/8", "--set", "bogusKey=1"],
   unknownStack: ["--stack", "no-such-stack"],
+  // A check inside an output (the zone offering check) fails outside the CLI's promise chain.
+  zoneNotOffered: ["--stack", "dev", "--stage", "4", "--set", 'network.zoneIds={"us-east-1":["use1-az3","use1-az1","use1-az2"]}'],
   compare: ["--stack", "dev", "--stage", "2", "--compare", "3", "--json"],
 } as const;
 
@@ -137,6 +139,15 @@ describe("npm run plan (CLI)", function () {
     for (const key of ["stage", "network.cidr", "bogusKey"]) assert.match(run.stderr, new RegExp(`- ${key.replace(".", "\\.")}:`));
     assert.ok(noStackTrace(run.stderr), run.stderr);
     assert.equal(run.stdout, "");
+  });
+
+  it("a check that fails inside an output exits 1 with its message once, unwrapped, and no stack trace", () => {
+    const run = runs.zoneNotOffered;
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stderr.match(/^plan failed: /gm)?.length, 1, run.stderr);
+    assert.match(run.stderr, /^plan failed: t4g\.small is not offered in use1-az3 \(us-east-1\); .*network\.zoneIds\.us-east-1/m);
+    assert.doesNotMatch(run.stderr, /error serializing property|Circular/);
+    assert.ok(noStackTrace(run.stderr), run.stderr);
   });
 
   it("an unknown stack exits 1 with the usage text and no stack trace", () => {

@@ -93,6 +93,12 @@ export function npmSwallowedFlags(env: NodeJS.ProcessEnv, argv: string[]): strin
   );
 }
 
+/** The SDK wraps an error thrown while serializing an input once per nesting level; keep the cause. */
+export function innermostMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^(error serializing property "[^"]*": )+/, "");
+}
+
 /** Runs a command's main function, prints its result, flushes and exits with its code. */
 export function runMain(command: string, main: (argv: string[]) => Promise<CliResult>): void {
   const swallowed = npmSwallowedFlags(process.env, process.argv.slice(2));
@@ -100,6 +106,15 @@ export function runMain(command: string, main: (argv: string[]) => Promise<CliRe
     process.stderr.write(swallowed, () => process.exit(2));
     return;
   }
+  // A check the program makes inside an output (an `apply`) rejects outside `main`'s promise chain:
+  // print its message, without the serializer's wrapping or a stack trace, and exit 1.
+  let failed = false;
+  process.on("unhandledRejection", async (err) => {
+    if (failed) return; // the same check fails once per resource that reads the output
+    failed = true;
+    await write(process.stderr, `${command} failed: ${innermostMessage(err)}\n`);
+    process.exit(1);
+  });
   main(process.argv.slice(2)).then(
     async ({ stdout, stderr, code }) => {
       await write(process.stdout, stdout);
