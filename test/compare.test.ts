@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { aliasUrns, engineUrn, type Capture, type ResourceRecord } from "../tools/capture";
 import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
-import { plan } from "./helpers";
+import { plan, resourceRecord } from "./helpers";
 
 const triggers: ReplaceTriggers = loadReplaceTriggers();
 const STACK = "t";
@@ -9,24 +9,7 @@ const PROJECT = "p";
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
 
 function resource(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}): ResourceRecord {
-  return {
-    urn: urnOf(type, name),
-    type,
-    name,
-    parent: null,
-    dependencies: [],
-    provider: null,
-    region: "us-east-1",
-    custom: true,
-    protect: false,
-    retainOnDelete: false,
-    ignoreChanges: [],
-    deleteBeforeReplace: false,
-    aliases: [],
-    propertyDependencies: {},
-    inputs,
-    ...extra,
-  };
+  return resourceRecord({ urn: urnOf(type, name), type, name, inputs, ...extra });
 }
 
 const capture = (...resources: ResourceRecord[]): Capture => ({ project: PROJECT, stack: STACK, resources, outputs: {}, warnings: [] });

@@ -1,24 +1,10 @@
 import * as assert from "node:assert/strict";
-import type { Capture, ResourceRecord } from "../tools/capture";
+import type { Capture } from "../tools/capture";
 import { DEFAULT_ASSUMPTIONS, estimateCost, loadPrices, parseAssumptions, PriceEntry, PriceTable } from "../tools/cost";
 import { runPlan } from "../tools/plan";
-import { plan } from "./helpers";
+import { plan, resourceRecord } from "./helpers";
 
-const rec = (over: Partial<ResourceRecord> & Pick<ResourceRecord, "urn" | "type" | "name">): ResourceRecord => ({
-  parent: null,
-  dependencies: [],
-  provider: null,
-  region: "us-east-1",
-  custom: true,
-  protect: false,
-  retainOnDelete: false,
-  ignoreChanges: [],
-  deleteBeforeReplace: false,
-  aliases: [],
-  propertyDependencies: {},
-  inputs: {},
-  ...over,
-});
+const rec = resourceRecord;
 const src = { unit: "u", source: "https://aws.amazon.com/example/", read: "2026-11-30" };
 
 /** A hand-written price table with round numbers, so the expected totals can be worked out on paper. */

@@ -62,3 +62,20 @@ export const byUrn = (capture: Capture) => new Map(capture.resources.map((r) => 
 /** A plan loader for the policy CLI (tools/policy.ts) that shares the caches above. */
 export const viewLoader = (selection: StackSelection, preview: boolean): Promise<Capture> =>
   preview ? previewPlan(selection) : plan(selection);
+
+/** A hand-built resource record with the capture's defaults (a custom resource in us-east-1, no options). */
+export const resourceRecord = (over: Partial<ResourceRecord> & Pick<ResourceRecord, "urn" | "type" | "name">): ResourceRecord => ({
+  parent: null,
+  dependencies: [],
+  provider: null,
+  region: "us-east-1",
+  custom: true,
+  protect: false,
+  retainOnDelete: false,
+  ignoreChanges: [],
+  deleteBeforeReplace: false,
+  aliases: [],
+  propertyDependencies: {},
+  inputs: {},
+  ...over,
+});
