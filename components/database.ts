@@ -73,6 +73,8 @@ export interface DatabaseTierArgs {
   /** Deletion protection, final snapshots, `protect` and `retainOnDelete`. */
   protectData: boolean;
   region: string;
+  /** The region takes writes now (`regions[0]`); every other member forwards them to it. */
+  primary: boolean;
   membership: GlobalMembership;
   /** `<project>-<stack>`: makes account-wide names (KMS alias, final snapshots) unique per stack. */
   stackId: string;
@@ -150,6 +152,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
     this.securityGroupId = sg.id;
 
     const membership = args.membership;
+    const forwardsWrites = membership.kind !== "standalone" && !args.primary;
     this.endpoints = args.clusters.map((plan) => {
       const name = `${p}-${plan.name}`;
       const credentials = this.credentials(plan, membership, key, stateful);
@@ -174,10 +177,11 @@ export class DatabaseTier extends pulumi.ComponentResource {
           finalSnapshotIdentifier: args.protectData ? finalSnapshotIdentifier(args.stackId, name) : undefined,
           iamDatabaseAuthenticationEnabled: true,
           // The write path of every region (README, "Writes from every region"): a secondary
-          // forwards writes to the current primary; on the primary the flag waits, and takes effect
-          // the moment a switchover or failover demotes it. So it is on for every member, and a
-          // failover changes nothing here.
-          ...(membership.kind === "standalone" ? {} : { enableGlobalWriteForwarding: true }),
+          // forwards writes to the current primary. Only on secondaries: AWS accepts the flag only
+          // on clusters that are already global members (EnableGlobalWriteForwarding, RDS API
+          // reference), and the home cluster is created, and joins, as a standalone primary. After
+          // a failover the runbook reorders `regions` and runs `up`, which moves the flag.
+          ...(forwardsWrites ? { enableGlobalWriteForwarding: true } : {}),
           enabledCloudwatchLogsExports: ["postgresql"],
           allowMajorVersionUpgrade: false,
           tags: { Name: name, "scaling:domain": plan.domain, "scaling:shard": String(plan.shard) },
@@ -234,12 +238,13 @@ export class DatabaseTier extends pulumi.ComponentResource {
         name: plan.name,
         domain: plan.domain,
         shard: plan.shard,
-        // The region's own cluster endpoint, in every region and role: the primary's writer takes
-        // writes, a secondary's forwards them to the primary (global write forwarding). Never the
-        // global endpoint, which resolves to a private address in another region's VPC.
-        writer: cluster.endpoint,
+        // The region's own endpoints: the primary's cluster endpoint takes writes; a secondary has
+        // no writer, and AWS's write forwarding is used through its reader endpoint ("Connecting to
+        // an Aurora global database", Aurora User Guide). Never the global endpoint, which resolves
+        // to a private address in another region's VPC.
+        writer: forwardsWrites ? cluster.readerEndpoint : cluster.endpoint,
         reader: cluster.readerEndpoint,
-        writeForwarding: membership.kind !== "standalone",
+        writeForwarding: forwardsWrites,
         secretArn: credentials.secretArn ?? cluster.masterUserSecrets.apply((s) => s[0]?.secretArn ?? ""),
       };
     });

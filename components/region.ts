@@ -120,6 +120,7 @@ export class RegionStack extends pulumi.ComponentResource {
           readers: plan.database.readers,
           protectData: plan.protectData,
           region,
+          primary: region === plan.primaryRegion,
           membership: this.membership(args),
           stackId: stackId(plan),
         },

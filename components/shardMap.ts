@@ -14,8 +14,8 @@ export interface ShardEndpoint {
 }
 
 /**
- * How a secondary region's writes reach the primary: Aurora global write forwarding on the region's
- * own cluster endpoint. The app sets `apg_write_forward.consistency_mode` per session (AWS's
+ * How a secondary region's writes reach the primary: Aurora global write forwarding through the
+ * region's own reader endpoint (a secondary cluster has no writer). The app sets `apg_write_forward.consistency_mode` per session (AWS's
  * default, SESSION: a session reads its own forwarded writes).
  */
 export interface WriteForwarding {

@@ -121,17 +121,20 @@ describe("the write path of every region (issue 8.1)", () => {
     for (const v of ["15.3", "14.8", "13.12", "garbage"]) assert.ok(!supportsGlobalWriteForwarding(v), v);
   });
 
-  it("turns on write forwarding on every member of every global database, so it holds after a switchover", async () => {
-    const prod = await plan({ stack: "prod" });
-    const clusters = ofType(prod, T.cluster);
-    const secondaries = clusters.filter((k) => k.region !== HOME);
-    assert.ok(secondaries.length > 0);
-    for (const k of secondaries) {
-      assert.ok(k.inputs.globalClusterIdentifier, `${k.name} is a global database member`);
-      assert.equal(k.inputs.enableGlobalWriteForwarding, true, `${k.name} forwards writes to the primary`);
+  it("turns on write forwarding on every secondary of every global database, and moves it with a failover", async () => {
+    const failedOver = [...PROD_REGIONS].reverse();
+    for (const regions of [PROD_REGIONS, failedOver]) {
+      const c = await plan(regions === PROD_REGIONS ? { stack: "prod" } : { stack: "prod", set: [`regions=${JSON.stringify(regions)}`] });
+      const clusters = ofType(c, T.cluster);
+      const secondaries = clusters.filter((k) => k.region !== regions[0]);
+      assert.ok(secondaries.length > 0);
+      for (const k of secondaries) assert.equal(k.inputs.enableGlobalWriteForwarding, true, `${k.name} forwards writes to ${regions[0]}`);
+      // AWS accepts the flag only on global members; the primary has nothing to forward to.
+      for (const k of clusters.filter((c) => c.region === regions[0]))
+        assert.equal(k.inputs.enableGlobalWriteForwarding, undefined, k.name);
     }
-    // AWS keeps the flag on a primary and uses it when a switchover demotes it.
-    for (const k of clusters.filter((c) => c.region === HOME)) assert.equal(k.inputs.enableGlobalWriteForwarding, true, k.name);
+    for (const k of ofType(await plan({ stack: "prod" }), T.cluster).filter((c) => c.region !== HOME))
+      assert.ok(k.inputs.globalClusterIdentifier, `${k.name} is a global database member`);
     // Before the multi-region stage there is no global database to forward to.
     for (const k of ofType(await plan({ stack: "prod", stage: 6 }), T.cluster))
       assert.equal(k.inputs.enableGlobalWriteForwarding, undefined);
@@ -143,13 +146,16 @@ describe("the write path of every region (issue 8.1)", () => {
       for (const region of PROD_REGIONS) {
         const db = appConfigOf(c.resources, region).database;
         const first = ofType(c, T.cluster).find((k) => k.region === region && k.name === `${region}-db`)!;
+        // The primary writes through its cluster (writer) endpoint; a secondary has no writer and
+        // forwards writes through its own reader endpoint (AWS: "Connecting to an Aurora global database").
+        const primary = (c === (await plan({ stack: "prod" })) ? PROD_REGIONS : [...PROD_REGIONS].reverse())[0] === region;
         assert.match(
           db.writer,
-          new RegExp(`^${first.name}-[0-9a-f]+\\.cluster-[a-z0-9]+\\.${region}\\.`),
-          `${region} writes through its own cluster`,
+          new RegExp(`^${first.name}-[0-9a-f]+\\.cluster-${primary ? "" : "ro-"}[a-z0-9]+\\.${region}\\.`),
+          `${region} writes through its own cluster's ${primary ? "writer" : "reader"} endpoint`,
         );
         assert.match(db.reader, new RegExp(`^${first.name}-[0-9a-f]+\\.cluster-ro-[a-z0-9]+\\.${region}\\.`), `${region} reads locally`);
-        assert.deepEqual(db.writeForwarding, { consistencyMode: "SESSION" });
+        assert.deepEqual(db.writeForwarding, primary ? undefined : { consistencyMode: "SESSION" });
       }
     }
   });

@@ -197,7 +197,7 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
           // The mock engine names a cluster `<logical name>-<hex>`; its endpoints are in its region.
           assert.match(
             e.writer,
-            new RegExp(`^${cluster.name}-[0-9a-f]+\\.cluster-[a-z0-9]+\\.${p.region}\\.`),
+            new RegExp(`^${cluster.name}-[0-9a-f]+\\.cluster-${p.region === REGIONS[0] ? "" : "ro-"}[a-z0-9]+\\.${p.region}\\.`),
             `${p.region} ${d.name}/${e.shard} writes to its own cluster`,
           );
           assert.match(
