@@ -159,6 +159,24 @@ describe("comparePlans on hand-built plans", () => {
     ]);
   });
 
+  it("treats a resource created in the update as unknown to its dependents: a key moved without an alias replaces the cluster", () => {
+    const KEY = "aws:kms/key:Key";
+    const keyArn = "arn:aws:kms:us-east-1:123456789012:key/same-in-both-mocks";
+    const oldKey = resource(KEY, "data-key", { description: "db" });
+    // The same key under a new parent and no alias: a new URN, so a real preview creates it and
+    // its ARN is unknown until then, though the mock gives both the same ARN.
+    const newKey = resource(KEY, "data-key", { description: "db" }, { urn: urnOf("scaling:x:Comp$" + KEY, "data-key") });
+    const cluster = (keyUrn: string) =>
+      resource(CLUSTER, "db", { engine: "aurora-postgresql", kmsKeyId: keyArn }, { propertyDependencies: { kmsKeyId: [keyUrn] } });
+    const diff = comparePlans(capture(oldKey, cluster(oldKey.urn)), capture(newKey, cluster(newKey.urn)), triggers);
+    assert.deepEqual(
+      diff.replaced.map((r) => r.name),
+      ["db"],
+    );
+    assert.match(diff.replaced[0].reasons.join(), /kmsKeyId.*becomes unknown.*is created/);
+    assert.deepEqual(diff.statefulAtRisk.map((r) => `${r.change} ${r.name}`).sort(), ["removed data-key", "replaced db"]);
+  });
+
   it("skips inputs the target resource ignores", () => {
     const from = capture(resource(CLUSTER, "db", { engine: "aurora-postgresql" }));
     const to = capture(

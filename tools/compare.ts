@@ -467,15 +467,22 @@ const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::"
  * The target's inputs that are unknown in a preview because a resource they came from is
  * replaced (see the module comment), and whether its provider is replaced.
  */
-function unknownInputsOf(target: ResourceRecord, replaced: Map<string, ResourceRecord>): UnknownInputs {
+function unknownInputsOf(
+  target: ResourceRecord,
+  replaced: Map<string, ResourceRecord>,
+  created: Map<string, ResourceRecord>,
+): UnknownInputs {
   const out: UnknownInputs = new Map();
   for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
-    const gone = deps.map((d) => replaced.get(d)).filter((r): r is ResourceRecord => r !== undefined);
+    // A resource created in this update has unknown computed outputs in a preview too (the engine's
+    // CreateStep in preview), so an input taken from it is unknown like one from a replacement.
+    const gone = deps.map((d) => replaced.get(d) ?? created.get(d)).filter((r): r is ResourceRecord => r !== undefined);
     if (gone.length === 0 || !(key in target.inputs)) continue;
     const echoed = new Set(gone.flatMap((r) => leaves(r.inputs)));
     const values = leaves(target.inputs[key]);
     if (values.length > 0 && values.every((v) => echoed.has(v))) continue;
-    out.set(key, `${gone.map((r) => `${shortType(r.type)} ${r.name}`).join(", ")} ${gone.length === 1 ? "is" : "are"} replaced`);
+    const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
+    out.set(key, gone.map(what).join(", "));
   }
   return out;
 }
@@ -524,15 +531,21 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
   // Replacements feed the unknowns of their dependents, which may be replaced in turn: repeat
   // until nothing new is replaced (one pass when the plan lists dependencies first, as captures do).
   const replacedTargets = new Map<string, ResourceRecord>();
+  const addedUrns = new Set(added.map((a) => a.urn));
+  const createdTargets = new Map(to.resources.filter((r) => r.custom && addedUrns.has(r.urn)).map((r) => [r.urn, r]));
   let outcome = new Map<string, { c: Classified; unknownInputs: UnknownInputs; cascadeFrom: string[] }>();
   for (let pass = 0; pass <= pairs.length; pass++) {
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets);
       const c = classify(source, target, triggers, unknownInputs);
       const cascadeFrom = [
-        ...new Set([...unknownInputs.keys()].flatMap((k) => (target.propertyDependencies[k] ?? []).filter((d) => replacedTargets.has(d)))),
+        ...new Set(
+          [...unknownInputs.keys()].flatMap((k) =>
+            (target.propertyDependencies[k] ?? []).filter((d) => replacedTargets.has(d) || createdTargets.has(d)),
+          ),
+        ),
       ];
       const provider = providerUrn(target.provider);
       if (target.custom && provider && replacedTargets.has(provider)) {
