@@ -372,21 +372,39 @@ describe("replacements cascade as in a preview", () => {
     assert.ok(forced.replaced[2].reasons.some((r) => r.includes('"clusterIdentifier" becomes unknown')));
   });
 
-  it("an input that only echoes the replaced resource's own inputs stays known", () => {
-    const from = capture(
-      resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "old" }),
-      resource(CLUSTER, "db", { dbSubnetGroupName: "same" }, { propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "g")] } }),
+  it("an input that only echoes the replaced resource's own inputs stays known, unless the replacement deletes first", () => {
+    const cluster = resource(
+      CLUSTER,
+      "db",
+      { dbSubnetGroupName: "same" },
+      { propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "g")] } },
     );
-    const to = capture(
-      resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "same" }),
-      resource(CLUSTER, "db", { dbSubnetGroupName: "same" }, { propertyDependencies: { dbSubnetGroupName: [dep(DB_SUBNETS, "g")] } }),
+    // Auto-named (no explicit name): created before the old one is deleted; the echoed value stays known.
+    const autoNamed = comparePlans(
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], description: "old" }), cluster),
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], description: "same" }), cluster),
+      { ...triggers, [DB_SUBNETS]: { forceNew: ["description"], forceNewNested: [], conditional: [] } },
     );
-    const d = comparePlans(from, to, triggers);
     assert.deepEqual(
-      d.replaced.map((r) => r.name),
+      autoNamed.replaced.map((r) => r.name),
       ["g"],
     );
-    assert.equal(d.unchanged, 1);
+    assert.equal(autoNamed.unchanged, 1);
+    // An explicit name makes the bridge replace it delete-first, and the engine then treats every
+    // dependent input as unknown (calculateDependentReplacements): the cluster is replaced too.
+    const named = comparePlans(
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "old" }), cluster),
+      capture(resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "same" }), cluster),
+      triggers,
+    );
+    assert.deepEqual(
+      named.replaced.map((r) => r.name),
+      ["g", "db"],
+    );
+    assert.deepEqual(
+      named.statefulAtRisk.map((r) => `${r.change} ${r.name}`),
+      ["replaced db"],
+    );
   });
 
   it("a resource whose provider is replaced is replaced", () => {

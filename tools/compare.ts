@@ -478,6 +478,14 @@ function unknownInputsOf(
     // CreateStep in preview), so an input taken from it is unknown like one from a replacement.
     const gone = deps.map((d) => replaced.get(d) ?? created.get(d)).filter((r): r is ResourceRecord => r !== undefined);
     if (gone.length === 0 || !(key in target.inputs)) continue;
+    // A replacement that deletes first (the deleteBeforeReplace option, or the bridge's choice for a
+    // resource given an explicit name) makes every dependent input from it unknown, whatever its
+    // value (step_generator.go calculateDependentReplacements). Otherwise an input that only
+    // passes one of the resource's own inputs through stays known, as a preview shows it.
+    if (gone.some((r) => replaced.has(r.urn) && deletesFirst(r))) {
+      out.set(key, gone.map((r) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`).join(", "));
+      continue;
+    }
     const echoed = new Set(gone.flatMap((r) => leaves(r.inputs)));
     const values = leaves(target.inputs[key]);
     if (values.length > 0 && values.every((v) => echoed.has(v))) continue;
@@ -488,6 +496,13 @@ function unknownInputsOf(
 }
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
+
+/** Inputs that give a resource a fixed physical name (the bridge then replaces it delete-first). */
+const NAMING_INPUTS = ["name", "bucket", "clusterIdentifier", "identifier", "globalClusterIdentifier", "replicationGroupId"];
+
+function deletesFirst(r: ResourceRecord): boolean {
+  return r.deleteBeforeReplace || NAMING_INPUTS.some((k) => typeof r.inputs[k] === "string" && r.inputs[k] !== "");
+}
 
 function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[], unknownInputs: UnknownInputs): ValueChange[] {
   return paths.map((p) =>
