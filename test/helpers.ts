@@ -1,6 +1,6 @@
 /** Shared test helpers: run the real program offline for a stack + overrides, and query the graph. */
 import * as path from "node:path";
-import { Capture, captureProgram, ResourceRecord } from "../tools/capture";
+import { Capture, captureFresh, captureProgram, ResourceRecord, shareCaptures } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
 import { STAGES } from "../components/stages";
 
@@ -17,10 +17,12 @@ export function devClassSet(stage: number): string[] {
 /** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
 export const RUN_TS = ["-r", path.join(__dirname, "..", "tools", "register.js")];
 
+// One capture per distinct config for the whole process: test files, the runbooks and the CLIs
+// run in-process all share it (tools/capture.ts), and runs are queued (the runtime is global).
+shareCaptures();
 const cache = new Map<string, Promise<Capture>>();
-let queue: Promise<unknown> = Promise.resolve();
 
-/** Runs the program once per distinct selection (the runtime is global, so runs are serialised). */
+/** Runs the program once per distinct config (a capture is shared: copy it before changing it). */
 export function plan(selection: StackSelection): Promise<Capture> {
   return cachedCapture(selection, false);
 }
@@ -34,12 +36,14 @@ function cachedCapture(selection: StackSelection, preview: boolean): Promise<Cap
   const key = preview ? `preview ${JSON.stringify(selection)}` : JSON.stringify(selection);
   let result = cache.get(key);
   if (!result) {
-    result = queue.then(() => captureProgram({ ...loadStackConfig(selection), preview }));
-    queue = result.catch(() => undefined);
+    result = Promise.resolve().then(() => captureProgram({ ...loadStackConfig(selection), preview }));
     cache.set(key, result);
   }
   return result;
 }
+
+/** A new run of the program for `selection`, never a shared one: for tests that compare two runs. */
+export const freshPlan = (selection: StackSelection): Promise<Capture> => captureFresh({ ...loadStackConfig(selection), preview: false });
 
 export const ofType = (capture: Capture, type: string): ResourceRecord[] => capture.resources.filter((r) => r.type === type);
 

@@ -4,8 +4,6 @@
  * burstable class in a global database is a config error.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { cidrsOverlap, defaultRegionCidr, overlappingRegions, regionCidrs, usableZoneIds } from "../components/addressing";
 import { EXCLUDED_ZONE_IDS, GLOBAL_DATABASE_CLASS_FAMILIES, REGION_FACTS, supportsGlobalWriteForwarding } from "../components/awsFacts";
 import { ConfigError, validateConfig } from "../components/config";
@@ -13,10 +11,10 @@ import { AURORA_ENGINE_VERSION, instanceAzSlot } from "../components/database";
 import { buildPlan } from "../components/plan";
 import { offeringProblem } from "../components/regionPlan";
 import { ResourceRecord } from "../tools/capture";
+import { runPlan } from "../tools/plan";
 import { loadStackConfig } from "../tools/stackConfig";
 import { ofType, plan } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "..");
 const ctx = { project: "aws-scaling-journey", stack: "test" };
 const T = {
   vpc: "aws:ec2/vpc:Vpc",
@@ -40,16 +38,8 @@ function problemsOf(build: () => unknown) {
 }
 const planOf = (values: Record<string, unknown>, awsRegion = "us-east-1") => buildPlan(validateConfig(values, awsRegion), awsRegion, ctx);
 
-function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(
-      process.execPath,
-      ["-r", "ts-node/register", "tools/plan.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, timeout: 300_000 },
-      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stderr }),
-    ),
-  );
-}
+/** `npm run plan` in-process (`runPlan` is the CLI but for printing and exiting). */
+const cli = (...args: string[]): Promise<{ code: number; stderr: string }> => runPlan(args);
 
 const vpcCidrs = (resources: ResourceRecord[]) =>
   Object.fromEntries(ofType({ resources } as never, T.vpc).map((v) => [v.region, v.inputs.cidrBlock]));

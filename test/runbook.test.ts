@@ -1,7 +1,7 @@
 /**
  * `npm run runbook`: ordered steps, then the offline diff of what `pulumi up` will change.
- * Runs in-process through `runRunbook` (each run captures two plans); one pair of real spawns
- * checks the process exit codes. Expectations come from the stage table, the stack files and
+ * Runs in-process through `runRunbook` (each run captures two plans); one real spawn checks the
+ * process exit code. Expectations come from the stage table, the stack files and
  * plans captured independently here, never from the runbook's own output.
  */
 import { strict as assert } from "node:assert";
@@ -288,7 +288,7 @@ describe("npm run runbook", function () {
       }
     });
 
-    it("the real process: STOP exits 1, bad config exits 2 with no stack trace", async () => {
+    it("the real process: STOP exits 1; bad config exits 2 with no stack trace", async () => {
       const cli = (...args: string[]) =>
         new Promise<Run>((resolve) => {
           execFile(
@@ -298,10 +298,11 @@ describe("npm run runbook", function () {
             (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
           );
         });
-      const [stop, bad] = await Promise.all([
-        cli("promote", "--stack", "dev", "--from", "2", "--to", "3", "--set", "database.hostVolumeRetired=true"),
-        cli("promote", "--stack", "dev", "--to", "4", "--set", "network.cidr=10.0.0.0/8"),
-      ]);
+      // One real process (it loads the SDKs); the bad config runs in-process: the exit code is
+      // what the command returns, which runMain passes to process.exit as it does for STOP.
+      const stopped = cli("promote", "--stack", "dev", "--from", "2", "--to", "3", "--set", "database.hostVolumeRetired=true");
+      const bad = await runRunbook(["promote", "--stack", "dev", "--to", "4", "--set", "network.cidr=10.0.0.0/8"]);
+      const stop = await stopped;
       assert.equal(stop.code, 1);
       assert.match(stop.stdout, /^#+\nSTOP/);
       assert.equal(bad.code, 2);

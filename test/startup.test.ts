@@ -43,40 +43,60 @@ describe("startup", () => {
     });
   });
 
-  describe("--help and usage errors load no SDK", () => {
-    /** Runs a CLI's main function in a fresh process; returns its exit code and the @pulumi packages loaded. */
-    const run = (module: string, fn: string, argv: string[]) => {
-      const script = `
-        require(${JSON.stringify(path.join(ROOT, module))}).${fn}(${JSON.stringify(argv)}).then((r) => {
-          const sdks = Object.keys(require.cache).filter((f) => /node_modules[\\\\/]@pulumi[\\\\/]/.test(f));
-          console.log(JSON.stringify({ code: r.code, usage: /usage: npm run/.test(r.stdout + r.stderr), sdks }));
-        });`;
-      return JSON.parse(execFileSync(process.execPath, [...RUN_TS, "-e", script], { cwd: ROOT, encoding: "utf8" })) as {
-        code: number;
-        usage: boolean;
-        sdks: string[];
-      };
-    };
+  describe("--help and usage errors load no SDK", function () {
+    this.timeout(120_000);
     const cases: [string, string, string[], number][] = [
       ["tools/plan.ts", "runPlan", ["--help"], 0],
       ["tools/plan.ts", "runPlan", ["--stage"], 1],
       ["tools/plan.ts", "runPlan", ["--json", "--mermaid"], 1],
+      ["tools/policy.ts", "runPolicyCli", ["--help"], 0],
+      ["tools/policy.ts", "runPolicyCli", ["--view", "everything"], 1],
+      ["tools/policy.ts", "runPolicyCli", ["--stage", "three"], 1],
       ["tools/runbook.ts", "runRunbookCli", ["--help"], 0],
       ["tools/runbook.ts", "runRunbookCli", ["explode"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["promote", "--to", "3"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["promote", "--stack", "dev", "--to", "9"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["add-region", "--stack", "dev"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["failover", "--to", "eu-west-1"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["add-domain", "--stack", "dev"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--from", "prod"], 1],
+      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--stage", "0"], 1],
     ];
-    for (const [module, fn, argv, code] of cases) {
-      it(`${module} ${argv.join(" ")}`, () => {
-        const result = run(module, fn, argv);
-        assert.equal(result.code, code);
-        assert.ok(result.usage, "prints the usage");
-        assert.deepEqual(result.sdks, []);
-      });
-    }
+    // The control: a command that gets past its usage check loads both SDKs (bad config, exit 2,
+    // found only once the plan's modules are loaded), so the check can see an SDK.
+    const control: [string, string, string[], number] = ["tools/plan.ts", "runPlan", ["--stack", "dev", "--set", "stage=9"], 2];
 
-    it("a plan does load them (the check above can see an SDK)", function () {
-      this.timeout(120_000);
-      const result = run("tools/plan.ts", "runPlan", ["--stack", "dev", "--stage", "1", "--json"]);
-      assert.equal(result.code, 0);
+    /**
+     * Runs every case in order in one fresh process (this one has long since loaded both SDKs),
+     * recording after each its exit code, whether it printed the usage, and the @pulumi packages
+     * loaded so far: a case that loads an SDK shows it from that case on.
+     */
+    let results: { code: number; usage: boolean; sdks: string[] }[];
+    before(() => {
+      const script = `
+        (async () => {
+          const out = [];
+          for (const [module, fn, argv] of ${JSON.stringify([...cases, control])}) {
+            const r = await require(require("node:path").join(${JSON.stringify(ROOT)}, module))[fn](argv);
+            const sdks = Object.keys(require.cache).filter((f) => /node_modules[\\/]@pulumi[\\/]/.test(f));
+            out.push({ code: r.code, usage: /usage: npm run/.test(r.stdout + r.stderr), sdks });
+          }
+          console.log(JSON.stringify(out));
+        })();`;
+      results = JSON.parse(execFileSync(process.execPath, [...RUN_TS, "-e", script], { cwd: ROOT, encoding: "utf8" }));
+    });
+
+    cases.forEach(([module, , argv, code], i) => {
+      it(`${module} ${argv.join(" ")}`, () => {
+        assert.equal(results[i].code, code);
+        assert.ok(results[i].usage, "prints the usage");
+        assert.deepEqual(results[i].sdks, []);
+      });
+    });
+
+    it("a command past its usage check does load them (the checks above can see an SDK)", () => {
+      const result = results[cases.length];
+      assert.equal(result.code, control[3]);
       assert.ok(result.sdks.some((f) => f.includes(`${path.sep}@pulumi${path.sep}aws${path.sep}`)));
     });
   });

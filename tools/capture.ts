@@ -153,8 +153,57 @@ function toConfigStrings(config: Record<string, unknown>): Record<string, string
 
 let running = false;
 
+/**
+ * Drops the previous run's program module so that `require` runs it again. Node also lists every
+ * module a module required in its `children`: without removing it there, each run's module (its
+ * exports, and through their outputs the whole resource graph of that run) stays reachable for the
+ * life of the process, and a process that plans many times (the tests) spends its time in GC.
+ */
+function forgetProgram(): void {
+  const previous = require.cache[PROGRAM];
+  if (!previous) return;
+  delete require.cache[PROGRAM];
+  const at = module.children.indexOf(previous);
+  if (at >= 0) module.children.splice(at, 1);
+}
+
+let shared: { captures: Map<string, Promise<Capture>>; queue: Promise<unknown> } | undefined;
+
+/**
+ * For a process that plans many times (the test suite): from now on `captureProgram` returns one
+ * capture per distinct options (config and preview), shared by every caller (test helpers, the
+ * runbooks, the plan and policy CLIs run in-process), and queues calls instead of refusing an
+ * overlap. The program is deterministic (SPEC invariant 5), so sharing changes no result; callers
+ * must not modify a capture (copy it first). A test that compares two real runs uses
+ * {@link captureFresh}.
+ */
+export function shareCaptures(): void {
+  shared ??= { captures: new Map(), queue: Promise.resolve() };
+}
+
+/** Runs `index.ts` under mocks with the given config (once per distinct options after {@link shareCaptures}). */
+export function captureProgram(options: CaptureOptions): Promise<Capture> {
+  if (!shared) return captureOnce(options);
+  const key = JSON.stringify({ ...options, preview: options.preview ?? false });
+  let result = shared.captures.get(key);
+  if (!result) {
+    result = captureFresh(options);
+    shared.captures.set(key, result);
+    result.catch(() => shared?.captures.delete(key));
+  }
+  return result;
+}
+
+/** A new run of the program, never a shared one; queued behind the others after {@link shareCaptures}. */
+export function captureFresh(options: CaptureOptions): Promise<Capture> {
+  if (!shared) return captureOnce(options);
+  const result = shared.queue.then(() => captureOnce(options));
+  shared.queue = result.catch(() => undefined);
+  return result;
+}
+
 /** Runs `index.ts` once under mocks with the given config. Calls must not overlap. */
-export async function captureProgram(options: CaptureOptions): Promise<Capture> {
+async function captureOnce(options: CaptureOptions): Promise<Capture> {
   if (running) throw new Error("captureProgram calls must not overlap: the Pulumi runtime is process-global");
   running = true;
   // The SDK captures a stack trace for every promise and resource; under ts-node each one is
@@ -223,7 +272,7 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
     warnings.push(msg);
   };
   try {
-    delete require.cache[require.resolve(PROGRAM)];
+    forgetProgram();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(PROGRAM) as Record<string, unknown>;
     // In a preview an apply over an unknown never runs; the SDK's own `promise(withUnknowns)`

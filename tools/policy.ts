@@ -13,24 +13,23 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
+import { cliFailure, CliResult, parseCliArgs, runMain, UsageError, wholeNumber } from "./cli";
 import type { PolicyResource } from "@pulumi/policy";
-import { stageMarker } from "../policies/ha";
-import { PACK_NAME, policies } from "../policies/rules";
-import { stackStage } from "../policies/support";
-import { Capture, captureProgram } from "./capture";
-import {
-  loadPackConfig,
-  PackConfig,
-  PolicyConfigError,
-  PolicyRun,
-  runPolicies,
-  View,
-  viewDifferences,
-  VIEWS,
-  Violation,
-} from "./policyRunner";
-import { loadStackConfig, StackSelection, UsageError } from "./stackConfig";
+import type { Capture } from "./capture";
+import type { PackConfig, PolicyRun, Violation } from "./policyRunner";
+import { View, VIEWS } from "./policyViews";
+import type { StackSelection } from "./stackConfig";
+
+// Loaded on first use, not at startup: `--help` and usage errors load neither the pack nor the
+// runner, the program and the Pulumi SDK behind them (test/startup.test.ts).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const pack = () => require("../policies/rules") as typeof import("../policies/rules");
+const ha = () => require("../policies/ha") as typeof import("../policies/ha");
+const support = () => require("../policies/support") as typeof import("../policies/support");
+const runner = () => require("./policyRunner") as typeof import("./policyRunner");
+const capturing = () => require("./capture") as typeof import("./capture");
+const stackConfig = () => require("./stackConfig") as typeof import("./stackConfig");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const USAGE = `usage: npm run policy -- [--stack dev|prod] [--stage N] [--set key.path=value]... [--config FILE] [--view VIEW] [--json]
   --stack NAME      stack whose Pulumi.<NAME>.yaml is used (default: dev)
@@ -86,20 +85,20 @@ export function parsePolicyArgs(argv: string[]): PolicyArgs {
 }
 
 function packConfigFor(args: PolicyArgs): { config: PackConfig; file?: string } {
-  if (!args.configFile) return loadPackConfig(args.selection.stack);
+  if (!args.configFile) return runner().loadPackConfig(args.selection.stack);
   try {
     return { config: JSON.parse(fs.readFileSync(args.configFile, "utf8")) as PackConfig, file: args.configFile };
   } catch (err) {
-    throw new PolicyConfigError([`${args.configFile}: ${(err as Error).message}`]);
+    throw new (runner().PolicyConfigError)([`${args.configFile}: ${(err as Error).message}`]);
   }
 }
 
 /** The stage the pack sees (marker raised by minimumStage), for the header line. */
 function effectiveStage(capture: Capture, run: PolicyRun): string {
   const resources = capture.resources.map((r) => ({ type: r.type, props: r.inputs, urn: r.urn })) as unknown as PolicyResource[];
-  const s = stackStage({
+  const s = support().stackStage({
     resources,
-    getConfig: <T extends object>() => (run.configs[stageMarker.name] ?? {}) as T,
+    getConfig: <T extends object>() => (run.configs[ha().stageMarker.name] ?? {}) as T,
     stackTags: new Map(),
     notApplicable: () => {
       throw new Error("not applicable");
@@ -151,7 +150,7 @@ export function renderViews(runs: Partial<Record<View, PolicyRun>>, header: stri
   const parts = [header];
   for (const view of views) parts.push(renderRun(runs[view]!, `\n== view ${view} (${VIEW_TITLES[view]}) ==`).trimEnd());
   if (views.length > 1) {
-    const differences = viewDifferences(runs);
+    const differences = runner().viewDifferences(runs);
     parts.push(
       differences.length === 0
         ? `\nthe ${views.length} views agree on every mandatory verdict`
@@ -167,7 +166,8 @@ export function renderViews(runs: Partial<Record<View, PolicyRun>>, header: stri
 
 /** How the CLI gets its plan (a normal capture, or a first preview's); tests pass cached ones. */
 export type PlanLoader = (selection: StackSelection, preview: boolean) => Promise<Capture>;
-const capturePlan: PlanLoader = (selection, preview) => captureProgram({ ...loadStackConfig(selection), preview });
+const capturePlan: PlanLoader = (selection, preview) =>
+  capturing().captureProgram({ ...stackConfig().loadStackConfig(selection), preview });
 
 export async function runPolicyCli(argv: string[], load: PlanLoader = capturePlan): Promise<CliResult> {
   try {
@@ -178,7 +178,7 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
     let normal: Capture | undefined;
     for (const view of args.views) {
       const capture = view === "preview" ? await load(args.selection, true) : (normal ??= await load(args.selection, false));
-      runs[view] = await runPolicies(capture, policies, config, view);
+      runs[view] = await runner().runPolicies(capture, pack().policies, config, view);
     }
     const first = runs[args.views[0]]!;
     const capture = normal ?? (await load(args.selection, true));
@@ -186,7 +186,7 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
     const failed = Object.values(runs).some((run) => run!.violations.some((v) => v.enforcementLevel === "mandatory"));
     if (args.json) {
       const json = {
-        pack: PACK_NAME,
+        pack: pack().PACK_NAME,
         project: capture.project,
         stack: capture.stack,
         stage: effectiveStage(capture, first),
@@ -203,19 +203,19 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
             },
           ]),
         ),
-        differences: viewDifferences(runs),
+        differences: runner().viewDifferences(runs),
         levels: first.levels,
       };
       return { stdout: JSON.stringify(json, null, 2) + "\n", stderr: "", code: failed ? 1 : 0 };
     }
-    const header = `policy pack ${PACK_NAME} on ${capture.stack}, ${effectiveStage(capture, first)}, ${capture.resources.length} resources, ${source}`;
+    const header = `policy pack ${pack().PACK_NAME} on ${capture.stack}, ${effectiveStage(capture, first)}, ${capture.resources.length} resources, ${source}`;
     const stdout =
       args.views.length === 1
         ? renderRun(first, `${header}, view ${args.views[0]} (${VIEW_TITLES[args.views[0]]})`)
         : renderViews(runs, header);
     return { stdout, stderr: "", code: failed ? 1 : 0 };
   } catch (err) {
-    if (err instanceof PolicyConfigError) return { stdout: "", stderr: `${err.message}\n`, code: 2 };
+    if (err instanceof Error && err.name === "PolicyConfigError") return { stdout: "", stderr: `${err.message}\n`, code: 2 };
     return cliFailure(err, "policy check", USAGE);
   }
 }

@@ -53,8 +53,8 @@ import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy");
 
-export const VIEWS = ["inputs", "preview", "deployed"] as const;
-export type View = (typeof VIEWS)[number];
+import { VIEWS, type View } from "./policyViews";
+export { VIEWS, type View };
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];

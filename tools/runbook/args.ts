@@ -1,4 +1,5 @@
 /** The runbook CLI's operations, usage text and flags. */
+import { isStageNumber, STAGE_NUMBERS } from "../../components/stages";
 import { parseCliArgs, wholeNumber } from "../cli";
 import { UsageError } from "../cli";
 
@@ -46,6 +47,26 @@ const ALLOWED: Record<Operation, Flag[]> = {
   "add-domain": ["stack", "domain"],
 };
 
+/**
+ * The flags each operation cannot run without. Checked with the arguments, so that a usage error
+ * is answered before the runbooks (and the Pulumi and AWS SDKs they load) are loaded.
+ */
+const REQUIRED: Record<Operation, Flag[]> = {
+  promote: ["stack", "to"],
+  "add-region": ["stack", "region"],
+  failover: ["stack", "to"],
+  "dev-to-prod": [],
+  "retire-host-volume": ["stack"],
+  "add-domain": ["stack", "domain"],
+};
+
+/** A stage flag's value, which must be a stage of the table. */
+function stageFlag(flag: string, raw: string): number {
+  const n = wholeNumber(flag, raw);
+  if (!isStageNumber(n)) throw new UsageError(`${flag} ${n} is not a stage of the table (${STAGE_NUMBERS.join(", ")})`);
+  return n;
+}
+
 export function parseRunbookArgs(argv: string[]): Args {
   const parsed = parseCliArgs(
     argv,
@@ -75,6 +96,14 @@ export function parseRunbookArgs(argv: string[]): Args {
   }
   if (v.rehearse && v.unplanned)
     throw new UsageError("failover takes --rehearse or --unplanned, not both (rehearse with the planned switchover)");
+  for (const flag of REQUIRED[operation]) required(v[flag], flag, operation);
+  if (operation === "promote") {
+    const to = stageFlag("--to", v.to!);
+    if (v.from !== undefined && stageFlag("--from", v.from) === to)
+      throw new UsageError(`--from and --to are both stage ${to}: nothing to promote`);
+  }
+  if (operation === "dev-to-prod" && (v.from ?? "dev") === (v.to ?? "prod"))
+    throw new UsageError(`--from and --to are both ${v.to ?? "prod"}`);
   return {
     operation,
     stack: v.stack,
@@ -82,7 +111,7 @@ export function parseRunbookArgs(argv: string[]): Args {
     to: v.to,
     region: v.region,
     domain: v.domain,
-    stage: v.stage === undefined ? undefined : wholeNumber("--stage", v.stage),
+    stage: v.stage === undefined ? undefined : stageFlag("--stage", v.stage),
     set: v.set ?? [],
     rehearse: v.rehearse ?? false,
     unplanned: v.unplanned ?? false,
