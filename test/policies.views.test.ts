@@ -285,6 +285,24 @@ describe("policy views: inputs, first preview and deployed outputs give the same
     await flaggedInEveryView(unplaced, "aurora-reader-in-another-az", "Cluster");
   });
 
+  // The one documented difference (policies/README.md): deployed, the rule judges the AZ AWS
+  // reports, not whether the program chose it. Killed by judging the deployed AZ as "unset".
+  it("aurora-reader-in-another-az: a reader left to AWS that AWS put in another AZ passes only once deployed (documented)", async () => {
+    const c = await captures({ stack: "dev", stage: HA_STAGE });
+    const reader = (r: ResourceRecord) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.endsWith("-1");
+    const writer = c.normal.resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.endsWith("-0"))!;
+    const elsewhere = degrade(c, reader, (r, props, where, preview) => {
+      unset("availabilityZone")(r, props, where, preview);
+      if (where === "outputs" && !preview) props.availabilityZone = `${r.region}b`;
+    });
+    assert.notEqual(writer.outputs!.availabilityZone, `${writer.region}b`);
+    const runs = await byView(elsewhere);
+    assert.deepEqual(
+      viewDifferences(runs).map((d) => [d.verdict.split(" ")[0], d.in, d.notIn]),
+      [["aurora-reader-in-another-az", ["inputs", "preview"], ["deployed"]]],
+    );
+  });
+
   // A reader placed from a resource not yet created (its AZ unknown, with a property dependency):
   // the preview can't judge the placement and says so. Killed by skipping the unknown silently.
   it("aurora-reader-in-another-az: a reader placed from a resource not yet created can't be judged in a first preview, and the pack says so", async () => {
