@@ -8,6 +8,7 @@ import * as path from "node:path";
 import autonaming from "../data/autonaming.json";
 import { STAGE_NUMBERS } from "../components/stages";
 import { UNKNOWN } from "../tools/mocks";
+import type { Capture, ResourceRecord } from "../tools/capture";
 import { plan, previewPlan } from "./helpers";
 
 const rules: Record<string, { field: string | null }> = autonaming.types;
@@ -65,5 +66,41 @@ describe("auto-naming (data/autonaming.json): what pulumi-aws names at Check, kn
       assert.ok(checked.has(type), type);
     const cluster = preview.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.inputs.clusterIdentifier === undefined)!;
     assert.equal(cluster.outputs!.clusterIdentifier, UNKNOWN);
+  });
+});
+
+describe("grants built from known values name exactly the ARNs AWS reports once the resources exist", function () {
+  this.timeout(300_000);
+  const byName = (c: Capture, type: string, suffix: string): ResourceRecord => {
+    const hits = c.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
+    assert.equal(hits.length, 1, `${type} *${suffix}`);
+    return hits[0];
+  };
+  const resources = (grant: ResourceRecord): string[] => JSON.parse(grant.inputs.policy).Statement.flatMap((s: any) => s.Resource);
+  /** The same ARN in another region (a global table's replica keeps the table's name). */
+  const inRegion = (arn: string, region: string) =>
+    arn
+      .split(":")
+      .map((part, i) => (i === 3 ? region : part))
+      .join(":");
+
+  it("prod: the session and NoSQL tables (in every region), the cache group and its IAM user", async () => {
+    const c = await plan({ stack: "prod" });
+    const sessions = byName(c, "aws:dynamodb/table:Table", "-sessions").outputs!.arn;
+    const carts = byName(c, "aws:dynamodb/table:Table", "nosql-carts").outputs!.arn;
+    for (const region of ["us-east-1", "eu-west-1"]) {
+      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-sessions-table`)), [inRegion(sessions, region)]);
+      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-nosql-tables`)), [inRegion(carts, region)]);
+      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-cache-connect`)), [
+        byName(c, "aws:elasticache/replicationGroup:ReplicationGroup", `${region}-cache`).outputs!.arn,
+        byName(c, "aws:elasticache/user:User", `${region}-cache-app-user`).outputs!.arn,
+      ]);
+    }
+  });
+
+  it("dev stage 1: the Lambda may write only its own log group's streams", async () => {
+    const c = await plan({ stack: "dev", stage: 1 });
+    const logs = byName(c, "aws:cloudwatch/logGroup:LogGroup", "backend-logs");
+    assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", "backend-logs")), [`${logs.outputs!.arn}:*`]);
   });
 });

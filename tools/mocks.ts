@@ -185,6 +185,9 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: `arn:aws:elasticache:${region}:${account}:usergroup:${inputs.userGroupId}` };
     case "aws:elasticache/subnetGroup:SubnetGroup":
       return { arn, name: physical };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      // The provider reports a log group's ARN without the trailing `:*` DescribeLogGroups adds.
+      return { arn: `arn:aws:logs:${region}:${account}:log-group:${physical}` };
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${region}:${account}:${physical}`, name: physical };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
