@@ -132,6 +132,11 @@ export class AppRole extends pulumi.ComponentResource {
   /**
    * Read the given secrets (database credentials) and nothing else in Secrets Manager, plus
    * decrypt with the key that encrypts them, only when Secrets Manager asks on the role's behalf.
+   *
+   * The one grant still built from `arn` outputs, so a first preview cannot judge it (the pack says
+   * so, advisory): an RDS-managed secret's name and the KMS key's id are picked by AWS at create,
+   * and the documented alternative for the key (a `kms:ResourceAliases` condition on `key/*`) is
+   * weaker than naming it (policies/README.md, "What each view can judge").
    */
   grantSecretRead(
     name: string,
@@ -169,7 +174,8 @@ export class AppRole extends pulumi.ComponentResource {
    * Item-level read/write on the given tables (sessions, NoSQL), no table management, by table
    * name in the role's region: `arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}`
    * (Service Authorization Reference, Amazon DynamoDB, resource type `table`). A global table's
-   * replicas have the table's name in every region (DynamoDB developer guide, global tables).
+   * replicas have the table's name in every region ("a replication relationship between two or
+   * more DynamoDB tables with the same table name", DynamoDB API reference, CreateGlobalTable).
    */
   grantTableReadWrite(name: string, tableNames: pulumi.Input<string>[]): aws.iam.RolePolicy {
     return this.allow(name, {
@@ -192,7 +198,7 @@ export class AppRole extends pulumi.ComponentResource {
    * IAM authentication to one ElastiCache replication group as one RBAC user (no auth token
    * exists), by id: `arn:${Partition}:elasticache:${Region}:${Account}:replicationgroup:${ReplicationGroupId}`
    * and `...:user:${UserId}` (Service Authorization Reference, Amazon ElastiCache, resource types
-   * `replicationgroup` and `user`; ElastiCache's "Authenticating with IAM" policy example).
+   * `replicationgroup` and `user`). The user id is the program's; the group id is auto-named.
    */
   grantCacheConnect(name: string, replicationGroupId: pulumi.Input<string>, userId: pulumi.Input<string>): aws.iam.RolePolicy {
     return this.allow(name, {
