@@ -159,6 +159,68 @@ describe("comparePlans on hand-built plans", () => {
     ]);
   });
 
+  it("inherits a parent's alias as the engine does: a renamed, re-typed component keeps its children, nested ones too", () => {
+    // Before: component `app` (scaling:x:App) with a volume `app-data`, a bucket `app-bucket` and a
+    // nested component `app-db` holding a cluster `app-db-cluster`. After: the component is
+    // `newapp` of type scaling:y:App2 and carries the only alias; the children follow the
+    // `<parent>-suffix` naming, so the engine derives their old names from the parent's.
+    const BUCKET = "aws:s3/bucket:Bucket";
+    const under = (parentUrn: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}) =>
+      resource(type, name, inputs, { urn: engineUrn(PROJECT, STACK, parentUrn, type, name), parent: parentUrn, ...extra });
+    const component = (type: string, name: string, parentUrn = "", extra: Partial<ResourceRecord> = {}) =>
+      parentUrn ? under(parentUrn, type, name, {}, { custom: false, ...extra }) : resource(type, name, {}, { custom: false, ...extra });
+
+    const app = component("scaling:x:App", "app");
+    const db = component("scaling:x:Db", "app-db", app.urn);
+    const from = capture(
+      app,
+      under(app.urn, VOLUME, "app-data", { size: 10 }),
+      under(app.urn, BUCKET, "app-bucket", { forceDestroy: false }),
+      db,
+      under(db.urn, CLUSTER, "app-db-cluster", { engine: "aurora-postgresql" }),
+    );
+    const newApp = component("scaling:y:App2", "newapp", "", { aliases: [{ name: "app", type: "scaling:x:App" }] });
+    const newDb = component("scaling:x:Db", "newapp-db", newApp.urn);
+    const to = capture(
+      newApp,
+      under(newApp.urn, VOLUME, "newapp-data", { size: 10 }),
+      // Its own alias names its previous name under the new parent; the engine multiplies it by the parent's.
+      under(newApp.urn, BUCKET, "newapp-assets", { forceDestroy: false }, { aliases: [{ name: "newapp-bucket" }] }),
+      newDb,
+      under(newDb.urn, CLUSTER, "newapp-db-cluster", { engine: "aurora-postgresql" }),
+    );
+    const d = comparePlans(from, to, triggers);
+    assert.deepEqual(d.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unknown: 0, unchanged: 5 });
+    assert.deepEqual(d.statefulAtRisk, []);
+    // The engine's own example (step_generator.go inheritedChildAlias): the parent's old name replaces the prefix.
+    assert.deepEqual(aliasUrns(to.resources[1], new Map([[newApp.urn, app.urn]])), [from.resources[1].urn]);
+    // Without the parent's match there is nothing to inherit: a volume and a cluster would be deleted.
+    assert.deepEqual(aliasUrns(to.resources[1]), []);
+  });
+
+  it("resolves an alias's parent through the parent's own alias: moved out of a re-typed component into another", () => {
+    const KEY = "aws:kms/key:Key";
+    const old = resource("scaling:x:Db", "db", {}, { custom: false });
+    const key = resource(KEY, "key", {}, { urn: engineUrn(PROJECT, STACK, old.urn, KEY, "key"), parent: old.urn });
+    // A URN names its parent by type only, so only a parent whose type changed makes this matter.
+    const renamed = resource("scaling:y:Database", "database", {}, { custom: false, aliases: [{ name: "db", type: "scaling:x:Db" }] });
+    const keys = resource("scaling:x:Keys", "keys", {}, { custom: false });
+    // The key moves under `keys`; its alias names its old parent by the parent's *new* URN.
+    const moved = resource(
+      KEY,
+      "key",
+      {},
+      { urn: engineUrn(PROJECT, STACK, keys.urn, KEY, "key"), parent: keys.urn, aliases: [{ parentUrn: renamed.urn }] },
+    );
+    const d = comparePlans(capture(old, key), capture(renamed, keys, moved), triggers);
+    assert.deepEqual(d.counts, { added: 1, removed: 0, updated: 0, replaced: 0, unknown: 0, unchanged: 2 });
+    assert.deepEqual(
+      d.added.map((r) => r.name),
+      ["keys"],
+    );
+    assert.deepEqual(d.statefulAtRisk, []);
+  });
+
   it("treats a resource created in the update as unknown to its dependents: a key moved without an alias replaces the cluster", () => {
     const KEY = "aws:kms/key:Key";
     const keyArn = "arn:aws:kms:us-east-1:123456789012:key/same-in-both-mocks";
@@ -586,5 +648,46 @@ describe("aliases on the real graph", () => {
         `moved by ${what} without the alias: the volume would be deleted`,
       );
     }
+  });
+});
+
+describe("inherited aliases on the real graph", () => {
+  /**
+   * The plan with one component re-typed and renamed, every URN under it rebuilt as the engine
+   * would (children's type chains follow the parent) and every reference to them rewritten.
+   */
+  function moveComponent(c: Capture, urn: string, type: string, name: string, aliases: ResourceRecord["aliases"]): Capture {
+    const renamed = new Map<string, string>();
+    const resources = c.resources.map((r) => {
+      const parent = r.parent ? (renamed.get(r.parent) ?? r.parent) : null;
+      const moved = r.urn === urn ? { ...r, type, name, aliases } : { ...r, parent };
+      moved.urn = engineUrn(c.project, c.stack, moved.parent ?? "", moved.type, moved.name);
+      if (moved.urn !== r.urn) renamed.set(r.urn, moved.urn);
+      return moved;
+    });
+    const remap = (u: string) => renamed.get(u) ?? u;
+    return {
+      ...c,
+      resources: resources.map((r) => ({
+        ...r,
+        dependencies: r.dependencies.map(remap),
+        propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.map(remap)])),
+      })),
+    };
+  }
+
+  it("a database tier re-typed and renamed with one alias on the component keeps its cluster, instances and key", async () => {
+    const from = await plan({ stack: "dev", stage: 4 });
+    const tier = from.resources.find((r) => r.type === "scaling:database:DatabaseTier")!;
+    const children = from.resources.filter((r) => r.parent === tier.urn);
+    assert.ok(children.some((r) => r.type === CLUSTER) && children.some((r) => r.type === "aws:rds/clusterInstance:ClusterInstance"));
+    const to = moveComponent(from, tier.urn, "scaling:data:Databases", `${tier.name}-tier`, [{ type: tier.type, name: tier.name }]);
+    assert.ok(!to.resources.some((r) => children.some((child) => child.urn === r.urn)), "every child has a new URN");
+    const d = comparePlans(from, to, triggers);
+    assert.deepEqual(d.statefulAtRisk, []);
+    assert.deepEqual([d.counts.added, d.counts.removed, d.counts.replaced], [0, 0, 0]);
+    // The alias on the component is what keeps them: without it the whole tier is deleted and created.
+    const noAlias = comparePlans(from, moveComponent(from, tier.urn, "scaling:data:Databases", `${tier.name}-tier`, []), triggers);
+    assert.ok(noAlias.statefulAtRisk.some((r) => r.type === CLUSTER && r.change === "removed"));
   });
 });

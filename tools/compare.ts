@@ -5,8 +5,9 @@
  * promotion-invariant tests both call `comparePlans` on captures they already have.
  *
  * What it models, and what it does not:
- * - Resources are matched by URN, and by the aliases the *target* resource declares, resolved as
- *   the engine does (`aliasUrns`: a full URN, or a spec with name, type, parent, project, stack).
+ * - Resources are matched by URN, and by the aliases the *target* resource declares or inherits
+ *   from a parent that was itself matched through an alias, resolved as the engine does
+ *   (`aliasUrns`: a full URN, or a spec with name, type, parent, project, stack).
  * - Inputs are deep-compared, ignoring key order. Paths the target resource lists in
  *   `ignoreChanges` are skipped, as the engine would.
  * - A change is a replacement when a changed input path is listed for that type in
@@ -523,11 +524,14 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
   const pairs: [ResourceRecord, ResourceRecord][] = [];
   const added: ResourceRef[] = [];
 
+  // New URN → the old URN it was matched through, for the aliases children inherit (resources
+  // register after their parent, so a parent is matched before its children are resolved).
+  const matchedThrough = new Map<string, string>();
   for (const target of to.resources) {
     let source = fromByUrn.get(target.urn);
     if (!source || matched.has(source.urn)) {
       source = undefined;
-      for (const alias of aliasUrns(target)) {
+      for (const alias of aliasUrns(target, matchedThrough)) {
         const candidate = fromByUrn.get(alias);
         if (candidate && !matched.has(candidate.urn)) {
           source = candidate;
@@ -540,6 +544,7 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
       continue;
     }
     matched.add(source.urn);
+    if (source.urn !== target.urn) matchedThrough.set(target.urn, source.urn);
     pairs.push([source, target]);
   }
 
