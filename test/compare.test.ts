@@ -1,6 +1,15 @@
 import { strict as assert } from "node:assert";
 import { aliasUrns, engineUrn, type Capture, type ResourceRecord } from "../tools/capture";
-import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
+import {
+  changedPaths,
+  comparePlans,
+  deletesFirst,
+  instanceArchitecture,
+  loadReplaceOrders,
+  loadReplaceTriggers,
+  ReplaceTriggers,
+  STATEFUL_TYPES,
+} from "../tools/compare";
 import { plan, resourceRecord } from "./helpers";
 
 const triggers: ReplaceTriggers = loadReplaceTriggers();
@@ -513,6 +522,168 @@ describe("replacements cascade as in a preview", () => {
   });
 });
 
+describe("which replacements delete first (the program's option, else the bridge's name rule)", () => {
+  const orders = loadReplaceOrders();
+  const DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup";
+  const INSTANCE_DB = "aws:rds/clusterInstance:ClusterInstance";
+
+  it("deletes first exactly when the program set an autonamed input, the provider asks for it, or the option says so", () => {
+    const r = (type: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}) => resource(type, "r", inputs, extra);
+    assert.equal(deletesFirst(r(DB_SUBNETS, { name: "db", subnetIds: [] }), orders), true, "a DB subnet group's name is autonamed");
+    assert.equal(deletesFirst(r(DB_SUBNETS, { subnetIds: [] }), orders), false, "left to the autonamer");
+    assert.equal(
+      deletesFirst(r("aws:cloudwatch/metricAlarm:MetricAlarm", { name: "cpu-high" }), orders),
+      true,
+      "alarm_name is autonamed as name",
+    );
+    assert.equal(deletesFirst(r("aws:s3/bucket:Bucket", { bucket: "assets" }), orders), true, "bucket is autonamed");
+    // Identifiers the bridge does not autoname give no delete-first replacement, even when set.
+    assert.equal(deletesFirst(r(CLUSTER, { clusterIdentifier: "db" }), orders), false);
+    assert.equal(deletesFirst(r("aws:rds/globalCluster:GlobalCluster", { globalClusterIdentifier: "g" }), orders), false);
+    assert.equal(deletesFirst(r("aws:route53/record:Record", { name: "www.example.com" }), orders), false, "records are not autonamed");
+    // ResourceInfo.DeleteBeforeReplace, with no name at all.
+    assert.equal(deletesFirst(r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "x", policyArn: "y" }), orders), true);
+    // The program's option wins both ways (step_generator.go lines 2043-2047).
+    assert.equal(
+      deletesFirst(r(DB_SUBNETS, { name: "db" }, { deleteBeforeReplace: false, deleteBeforeReplaceDefined: true }), orders),
+      false,
+    );
+    assert.equal(deletesFirst(r(CLUSTER, {}, { deleteBeforeReplace: true, deleteBeforeReplaceDefined: true }), orders), true);
+    // A type the data does not know is assumed to delete first: that hides no cascade.
+    assert.equal(deletesFirst(r("aws:ec2/madeUp:MadeUp", {}), orders), true);
+  });
+
+  /** A cluster replaced through a ForceNew input, and an instance whose clusterIdentifier echoes the cluster's. */
+  function clusterAndInstance(forceNewValue: string, clusterExtra: Partial<ResourceRecord> = {}): Capture {
+    const key = triggers[CLUSTER].forceNew.find((k) => k !== "clusterIdentifier" && k !== "availabilityZones")!;
+    return capture(
+      resource(CLUSTER, "db", { clusterIdentifier: "orders-db", [key]: forceNewValue }, clusterExtra),
+      resource(
+        INSTANCE_DB,
+        "db-0",
+        { clusterIdentifier: "orders-db", instanceClass: "db.r6g.large" },
+        { propertyDependencies: { clusterIdentifier: [urnOf(CLUSTER, "db")] } },
+      ),
+    );
+  }
+
+  it("an explicitly named cluster is replaced create-before-delete (clusterIdentifier is not autonamed): its instance keeps the echoed identifier", () => {
+    const d = comparePlans(clusterAndInstance("a"), clusterAndInstance("b"), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db"],
+    );
+    assert.equal(d.unchanged, 1, "the instance's clusterIdentifier stays known");
+  });
+
+  it("the program's deleteBeforeReplace makes the same replacement cascade to the instance", () => {
+    const option = { deleteBeforeReplace: true, deleteBeforeReplaceDefined: true };
+    const d = comparePlans(clusterAndInstance("a", option), clusterAndInstance("b", option), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db", "db-0"],
+    );
+    assert.match(d.replaced[1].reasons.join(), /"clusterIdentifier" becomes unknown: Cluster db is replaced/);
+  });
+
+  it("deleteBeforeReplace: false on a named DB subnet group keeps its dependents' echoed name known", () => {
+    const group = (description: string) =>
+      resource(
+        DB_SUBNETS,
+        "g",
+        { subnetIds: ["a"], name: "orders", description },
+        { deleteBeforeReplace: false, deleteBeforeReplaceDefined: true },
+      );
+    const cluster = resource(
+      CLUSTER,
+      "db",
+      { dbSubnetGroupName: "orders" },
+      { propertyDependencies: { dbSubnetGroupName: [urnOf(DB_SUBNETS, "g")] } },
+    );
+    const forced = { ...triggers, [DB_SUBNETS]: { forceNew: ["description"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(group("old"), cluster), capture(group("new"), cluster), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["g"],
+    );
+    assert.deepEqual(d.statefulAtRisk, []);
+  });
+});
+
+describe("what a create-before-delete replacement changes for its dependents", () => {
+  const SG = "aws:ec2/securityGroup:SecurityGroup";
+  const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+  const sgId = "sg-0123456789abcdef0";
+  /** An autonamed security group (created before the old one is deleted) with the outputs a capture records. */
+  const group = (description: string, tags: Record<string, string>) =>
+    resource(
+      SG,
+      "web",
+      { description, vpcId: "vpc-1", tags },
+      {
+        id: sgId,
+        outputs: {
+          description,
+          vpcId: "vpc-1",
+          tags,
+          name: "web-1a2b3c4",
+          arn: `arn:aws:ec2:us-east-1:123456789012:security-group/${sgId}`,
+        },
+      },
+    );
+  const rule = (inputs: Record<string, unknown>, key: string) =>
+    resource(RULE, "web-in", { cidrIpv4: "10.0.0.0/8", ...inputs }, { propertyDependencies: { [key]: [urnOf(SG, "web")] } });
+
+  it("an input taken from the replaced group's id is unknown, even when one of the group's own inputs holds the same string", () => {
+    // The group's tag happens to hold its id: value matching alone would call the rule's
+    // securityGroupId an echo of that tag, but it came from the id, which the replacement changes.
+    const tags = { Self: sgId };
+    const d = comparePlans(
+      capture(group("old", tags), rule({ securityGroupId: sgId }, "securityGroupId")),
+      capture(group("new", tags), rule({ securityGroupId: sgId }, "securityGroupId")),
+      triggers,
+    );
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web", "web-in"],
+    );
+    assert.match(d.replaced[1].reasons.join(), /forceNew input "securityGroupId" becomes unknown: SecurityGroup web is replaced/);
+  });
+
+  it("an input built around the replaced group's id (a path, a policy document) is unknown too", () => {
+    const PARAM = "aws:ssm/parameter:Parameter";
+    const path = `/firewall/${sgId}/rules`;
+    const tags = { Path: path };
+    const param = resource(
+      PARAM,
+      "rules",
+      { name: path, type: "String", value: "[]" },
+      { propertyDependencies: { name: [urnOf(SG, "web")] } },
+    );
+    const d = comparePlans(capture(group("old", tags), param), capture(group("new", tags), param), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web", "rules"],
+    );
+  });
+
+  it("an input that holds a value equal to an unrelated input of the replaced group stays known", () => {
+    // securityGroupId came through the group (propertyDependencies), but its value is one of the
+    // group's own inputs, which the replacement's planned state echoes: nothing the replacement changes.
+    const tags = { Peer: "sg-0fedcba9876543210" };
+    const d = comparePlans(
+      capture(group("old", tags), rule({ securityGroupId: "sg-0fedcba9876543210" }, "securityGroupId")),
+      capture(group("new", tags), rule({ securityGroupId: "sg-0fedcba9876543210" }, "securityGroupId")),
+      triggers,
+    );
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web"],
+    );
+    assert.equal(d.unchanged, 1);
+  });
+});
+
 describe("cascades on the real graph", () => {
   const STAGE3 = { stack: "dev", stage: 3 };
 
@@ -602,6 +773,22 @@ describe("the trigger file covers the program", () => {
       for (const r of (await plan(selection)).resources)
         if (r.custom && !r.type.startsWith("pulumi:providers:") && !triggers[r.type]) missing.add(r.type);
     assert.deepEqual([...missing].sort(), [], `types missing from data/replace-triggers.json: ${[...missing].join(", ")}`);
+  });
+
+  it("says for every type the dev and prod stacks create how the provider orders its replacement (data/delete-before-replace.json)", async () => {
+    const orders = loadReplaceOrders();
+    const missing = new Set<string>();
+    const selections = [
+      ...[1, 2, 3, 4, 5, 6, 7].flatMap((stage) => [
+        { stack: "dev", stage },
+        { stack: "prod", stage, set: ["database.hostVolumeRetired=false"] },
+      ]),
+      { stack: "prod" },
+    ];
+    for (const selection of selections)
+      for (const r of (await plan(selection)).resources)
+        if (r.custom && !r.type.startsWith("pulumi:providers:") && !orders[r.type]) missing.add(r.type);
+    assert.deepEqual([...missing].sort(), [], "types missing from data/delete-before-replace.json");
   });
 
   it("the dynamic Amplify deployment's entry says what its provider's diff replaces", async () => {

@@ -31,6 +31,13 @@ export interface ResourceRecord {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /**
+   * Whether the program set the deleteBeforeReplace option at all: set (true or false), it
+   * overrides the provider's choice (step_generator.go lines 2043-2047); unset, the provider decides.
+   */
+  deleteBeforeReplaceDefined?: boolean;
+  /** The id the mock engine gave (a custom resource's physical id; "" in a preview's create). */
+  id?: string;
   /** Each alias as the program declared it: a full URN, or a spec (name/type/parent/stack/project). */
   aliases: AliasRecord[];
   /** Input property → URNs of the resources its value came from (what the engine records). */
@@ -251,6 +258,8 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         retainOnDelete: req.getRetainondelete() ?? false,
         ignoreChanges: req.getIgnorechangesList(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
+        deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+        id: resp.getId() || undefined,
         aliases: req.getAliasesList().map(aliasRecord),
         propertyDependencies: propertyDependenciesOf(req),
         inputs,

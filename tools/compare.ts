@@ -23,9 +23,12 @@
  *   pkg/resource/deploy/step_generator.go@1a16857a44f16e46a9dce29f184c511062a70f80): each input
  *   whose property dependencies are in the replace set becomes `MakeComputed(...)`, and the
  *   provider's Diff decides; a bridged Terraform provider plans a replacement for an unknown
- *   ForceNew attribute. One refinement: an input whose every value is an input of the replaced
- *   resource itself (a name or CIDR the program passed through) stays known, because a preview
- *   of the replacement echoes its inputs; only computed outputs (ids, ARNs, endpoints) go unknown.
+ *   ForceNew attribute. That is what a delete-first replacement does (`deletesFirst`: the
+ *   program's option, else the provider's rule, `data/delete-before-replace.json`). A
+ *   create-before-delete replacement leaves its dependents its planned state, which echoes its
+ *   inputs: an input whose every value is an input of the replaced resource (a CIDR the program
+ *   passed through) stays known, unless a value is, or contains, one the replacement changes (its
+ *   id, ARN, endpoints, autonamed name: `changingValues`), whatever input it happens to equal.
  * - Types missing from the trigger file are never assumed to update in place: a change to one
  *   is reported under `unknown` (replace triggers unknown), and a stateful one is at risk.
  * - Component resources are never replaced (the engine only replaces custom resources).
@@ -33,6 +36,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
+import { DEPLOYED_UNSET } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -62,6 +66,54 @@ export function loadReplaceTriggers(file = REPLACE_TRIGGERS_FILE): ReplaceTrigge
       { forceNew: t.forceNew ?? [], forceNewNested: t.forceNewNested ?? [], conditional: t.conditional ?? [] },
     ]),
   );
+}
+
+/**
+ * One type's entry in `data/delete-before-replace.json`: the inputs the provider autonames (a
+ * program-set value makes the bridge replace it delete-first) and the provider's own
+ * `ResourceInfo.DeleteBeforeReplace`.
+ */
+export interface ReplaceOrder {
+  autoNamed: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** Pulumi type token → how the provider orders its replacement. */
+export type ReplaceOrders = Record<string, ReplaceOrder>;
+
+export const REPLACE_ORDER_FILE = path.resolve(__dirname, "..", "data", "delete-before-replace.json");
+
+let defaultOrders: ReplaceOrders | undefined;
+
+/** Reads `data/delete-before-replace.json` (or another file of the same shape). */
+export function loadReplaceOrders(file = REPLACE_ORDER_FILE): ReplaceOrders {
+  if (file === REPLACE_ORDER_FILE && defaultOrders) return defaultOrders;
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { types: Record<string, Partial<ReplaceOrder>> };
+  const orders = Object.fromEntries(
+    Object.entries(doc.types).map(([type, t]) => [
+      type,
+      { autoNamed: t.autoNamed ?? [], deleteBeforeReplace: t.deleteBeforeReplace ?? false },
+    ]),
+  );
+  if (file === REPLACE_ORDER_FILE) defaultOrders = orders;
+  return orders;
+}
+
+/**
+ * Whether replacing `r` deletes it before creating it again. The program's `deleteBeforeReplace`
+ * option, when set (true or false), wins (pulumi/pulumi step_generator.go@1b5949891b3c, lines
+ * 2043-2047). Otherwise the bridged provider answers (pulumi-terraform-bridge
+ * pkg/tfbridge/provider.go@59de6c661df1, lines 1275-1276): its ResourceInfo.DeleteBeforeReplace,
+ * or `nameRequiresDeleteBeforeReplace` (pkg/tfbridge/schema.go lines 193-246): an autonamed input
+ * the program set itself. Which inputs are autonamed, per type, is data
+ * (`data/delete-before-replace.json`, read from pulumi-aws v7); a type missing from it is assumed
+ * to delete first, the answer that hides no cascade.
+ */
+export function deletesFirst(r: ResourceRecord, orders: ReplaceOrders): boolean {
+  if (r.deleteBeforeReplaceDefined || r.deleteBeforeReplace) return r.deleteBeforeReplace;
+  const order = orders[r.type];
+  if (!order) return true;
+  return order.deleteBeforeReplace || order.autoNamed.some((k) => r.inputs[k] !== undefined && r.inputs[k] !== null);
 }
 
 /** A resource in a diff, identified as in the target plan (or the source plan when removed). */
@@ -465,45 +517,69 @@ function leaves(v: Json, out: unknown[] = []): unknown[] {
 const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::").slice(0, -1).join("::") : null);
 
 /**
+ * What a replacement (create before delete) or a create changes of a resource, as its dependents
+ * see it in a preview: its id and every output the program did not set itself (ARNs, endpoints,
+ * the name the provider autonames), which the planned state leaves unknown or, for an autoname,
+ * draws again (the engine re-runs Check without olds on a replacement, step_generator.go lines
+ * 2003-2022). Outputs the program set are echoed by the planned state and stay as they are; so
+ * do the attributes the provider fills with a fixed default (`DEPLOYED_UNSET` in tools/mocks.ts).
+ * Undefined when the record carries no outputs (a hand-built plan).
+ */
+function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: string[] } | undefined {
+  if (!r.outputs) return undefined;
+  const fixed = DEPLOYED_UNSET[r.type] ?? {};
+  const values = [
+    ...(r.id ? [r.id] : []),
+    ...Object.entries(r.outputs)
+      .filter(([k]) => !(k in r.inputs) && !(k in fixed))
+      .flatMap(([, v]) => leaves(v)),
+  ].filter((v) => v !== "" && typeof v !== "boolean");
+  // A boolean carries no identity: one equal to a computed flag is a coincidence, not a reference.
+  return { exact: new Set(values), strings: values.filter((v): v is string => typeof v === "string" && v.length >= 6) };
+}
+
+/**
  * The target's inputs that are unknown in a preview because a resource they came from is
- * replaced (see the module comment), and whether its provider is replaced.
+ * replaced or created (see the module comment). An input is unknown when one of the resources in
+ * its `propertyDependencies` is replaced delete-first (the engine then makes every such input
+ * unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
+ * resource's own inputs (echoed by the planned state) and none is, or contains, a value the
+ * replacement changes (`changingValues`).
  */
 function unknownInputsOf(
   target: ResourceRecord,
   replaced: Map<string, ResourceRecord>,
   created: Map<string, ResourceRecord>,
+  orders: ReplaceOrders,
 ): UnknownInputs {
   const out: UnknownInputs = new Map();
+  const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
   for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
     // A resource created in this update has unknown computed outputs in a preview too (the engine's
     // CreateStep in preview), so an input taken from it is unknown like one from a replacement.
     const gone = deps.map((d) => replaced.get(d) ?? created.get(d)).filter((r): r is ResourceRecord => r !== undefined);
     if (gone.length === 0 || !(key in target.inputs)) continue;
-    // A replacement that deletes first (the deleteBeforeReplace option, or the bridge's choice for a
-    // resource given an explicit name) makes every dependent input from it unknown, whatever its
-    // value (step_generator.go calculateDependentReplacements). Otherwise an input that only
-    // passes one of the resource's own inputs through stays known, as a preview shows it.
-    if (gone.some((r) => replaced.has(r.urn) && deletesFirst(r))) {
-      out.set(key, gone.map((r) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`).join(", "));
-      continue;
-    }
-    const echoed = new Set(gone.flatMap((r) => leaves(r.inputs)));
     const values = leaves(target.inputs[key]);
-    if (values.length > 0 && values.every((v) => echoed.has(v))) continue;
-    const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
-    out.set(key, gone.map(what).join(", "));
+    const causes = gone.filter((r) => {
+      if (replaced.has(r.urn) && deletesFirst(r, orders)) return true;
+      // Known only when every value is one the resource's own inputs hold (the planned state echoes
+      // them); a value derived from its outputs in any other way is unknown, as in a preview.
+      const echoed = new Set(leaves(r.inputs));
+      if (values.length === 0 || !values.every((v) => echoed.has(v))) return true;
+      // ...and none of them is (or contains) a value the replacement changes: an ARN that happens
+      // to equal one of the resource's inputs still came from the ARN.
+      const changing = changingValues(r);
+      return (
+        changing !== undefined &&
+        values.some((v) => changing.exact.has(v) || (typeof v === "string" && changing.strings.some((c) => v.includes(c))))
+      );
+    });
+    if (causes.length > 0) out.set(key, causes.map(what).join(", "));
   }
   return out;
 }
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
-
-/** Inputs that give a resource a fixed physical name (the bridge then replaces it delete-first). */
-const NAMING_INPUTS = ["name", "bucket", "clusterIdentifier", "identifier", "globalClusterIdentifier", "replicationGroupId"];
-
-function deletesFirst(r: ResourceRecord): boolean {
-  return r.deleteBeforeReplace || NAMING_INPUTS.some((k) => typeof r.inputs[k] === "string" && r.inputs[k] !== "");
-}
 
 function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[], unknownInputs: UnknownInputs): ValueChange[] {
   return paths.map((p) =>
@@ -518,7 +594,7 @@ function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[],
  * Pure: reads only its arguments. Lists are in the order of `to` (added, updated, replaced,
  * unknown) and of `from` (removed).
  */
-export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTriggers): PlanDiff {
+export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTriggers, orders: ReplaceOrders = loadReplaceOrders()): PlanDiff {
   const fromByUrn = new Map(from.resources.map((r) => [r.urn, r]));
   const matched = new Set<string>();
   const pairs: [ResourceRecord, ResourceRecord][] = [];
@@ -558,7 +634,7 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, orders);
       const c = classify(source, target, triggers, unknownInputs);
       const cascadeFrom = [
         ...new Set(
