@@ -10,7 +10,9 @@ import {
   ReplaceTriggers,
   STATEFUL_TYPES,
 } from "../tools/compare";
-import { plan, resourceRecord } from "./helpers";
+import { parsePlanArgs, runPlan } from "../tools/plan";
+import type { StackSelection } from "../tools/stackConfig";
+import { plan, resourceRecord, viewLoader } from "./helpers";
 
 const triggers: ReplaceTriggers = loadReplaceTriggers();
 const STACK = "t";
@@ -876,5 +878,60 @@ describe("inherited aliases on the real graph", () => {
     // The alias on the component is what keeps them: without it the whole tier is deleted and created.
     const noAlias = comparePlans(from, moveComponent(from, tier.urn, "scaling:data:Databases", `${tier.name}-tier`, []), triggers);
     assert.ok(noAlias.statefulAtRisk.some((r) => r.type === CLUSTER && r.change === "removed"));
+  });
+});
+
+describe("npm run plan -- --compare N --view VIEW: the pack's verdicts a change introduces and resolves", () => {
+  const HEALTHY = ["--stack", "dev", "--stage", "4"];
+  const READER_POLICY = "aurora-reader-in-another-az";
+
+  it("takes --view as npm run policy does, repeatable, only with --compare; none by default", () => {
+    assert.deepEqual(parsePlanArgs(["--compare", "4"]).views, []);
+    assert.deepEqual(parsePlanArgs(["--compare", "4", "--view", "preview", "--view", "inputs"]).views, ["inputs", "preview"]);
+    assert.deepEqual(parsePlanArgs(["--to-set", "database.readers=0", "--view", "deployed"]).views, ["deployed"]);
+    assert.throws(() => parsePlanArgs(["--compare", "4", "--view", "nope"]), /--view takes one of inputs, preview, deployed, got "nope"/);
+    assert.throws(() => parsePlanArgs(["--view", "preview"]), /use it with --compare N/);
+  });
+
+  it("reports the mandatory violation that dropping the stage-4 reader introduces, on the cluster, and nothing without --view", async () => {
+    const cluster = (await plan({ stack: "dev", stage: 4 })).resources.find((r) => r.type === CLUSTER)!;
+    const args = [...HEALTHY, "--compare", "4", "--to-set", "database.readers=0", "--json"];
+    const doc = JSON.parse((await runPlan([...args, "--view", "inputs"], viewLoader)).stdout);
+    assert.deepEqual(
+      doc.policy.inputs.introduced.map((v: { enforcementLevel: string; policyName: string; urn: string }) => [
+        v.enforcementLevel,
+        v.policyName,
+        v.urn,
+      ]),
+      [["mandatory", READER_POLICY, cluster.urn]],
+    );
+    assert.deepEqual(doc.policy.inputs.resolved, []);
+    assert.equal(doc.policy.inputs.to.mandatory - doc.policy.inputs.from.mandatory, 1);
+    const text = (await runPlan([...HEALTHY, "--compare", "4", "--to-set", "database.readers=0", "--view", "inputs"], viewLoader)).stdout;
+    assert.match(
+      text,
+      new RegExp(`policy verdicts, view inputs .*1 introduced, 0 resolved[\\s\\S]*\\+ \\[mandatory\\] ${READER_POLICY}  ${cluster.name} `),
+    );
+    const plain = await runPlan(args, viewLoader);
+    assert.equal(JSON.parse(plain.stdout).policy, undefined);
+  });
+
+  it("--view preview judges both sides as a first preview, and restoring the reader resolves the violation", async () => {
+    const loads: [StackSelection, boolean][] = [];
+    const spy = (selection: StackSelection, preview: boolean) => {
+      loads.push([selection, preview]);
+      return viewLoader(selection, preview);
+    };
+    const degraded = ["--stack", "dev", "--stage", "4", "--set", "database.readers=0"];
+    const run = await runPlan([...degraded, "--compare", "4", "--to-set", "database.readers=1", "--view", "preview", "--json"], spy);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(
+      doc.policy.preview.resolved.map((v: { policyName: string }) => v.policyName),
+      [READER_POLICY],
+    );
+    assert.deepEqual(doc.policy.preview.introduced, []);
+    const previews = loads.filter(([, preview]) => preview).map(([selection]) => selection.set);
+    assert.deepEqual(previews, [["database.readers=0"], ["database.readers=0", "database.readers=1"]], "a preview of each side");
   });
 });
