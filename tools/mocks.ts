@@ -275,6 +275,9 @@ export const DEPLOYED_UNSET: Record<string, Record<string, (region: string) => u
   "aws:ebs/volume:Volume": { finalSnapshot: () => false },
   // dynamodb/table.go: replica Optional set: [] when none.
   "aws:dynamodb/table:Table": { replicas: () => [] },
+  // autoscaling/group.go (func.resourceGroup, index commit 0c75c3cd, read 2026-11-30):
+  // health_check_type Optional+Computed; AWS's default health check type is "EC2".
+  "aws:autoscaling/group:Group": { healthCheckType: () => "EC2" },
 };
 
 /**
@@ -299,6 +302,12 @@ export const PREVIEW_UNSET: Record<string, Record<string, unknown>> = {
   "aws:autoscaling/policy:Policy": { policyType: "SimpleScaling", adjustmentType: null },
   "aws:ebs/volume:Volume": { finalSnapshot: false },
   "aws:dynamodb/table:Table": { replicas: null },
+  "aws:autoscaling/group:Group": { healthCheckType: UNKNOWN },
+  // ec2/vpc_subnet.go (func.resourceSubnet, index commit 0c75c3cd, read 2026-11-30):
+  // availability_zone and availability_zone_id are both Optional+Computed; the one not given is
+  // unknown until AWS creates the subnet. (Deployed, the provider reports both; the name is not
+  // modelled there, as it depends on the account's name-to-ID mapping, not on the region.)
+  "aws:ec2/subnet:Subnet": { availabilityZone: UNKNOWN, availabilityZoneId: UNKNOWN },
 };
 
 /** Physical names pulumi-aws fills in at Check (auto-naming), so they are known in a preview. */
