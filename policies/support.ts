@@ -54,18 +54,83 @@ export const T = {
 
 export const isOf = (type: string, t: string | readonly string[]): boolean => (typeof t === "string" ? type === t : t.includes(type));
 
+/** The policy SDK's UnknownValueError, by name: the pack and the offline runner may load different copies of the SDK. */
+const isUnknownValueError = (e: unknown): e is Error => e instanceof Error && e.constructor.name === "UnknownValueError";
+
 /**
  * Reads a value that may be unknown during `pulumi preview`. The policy SDK wraps props in a proxy
- * that throws on unknown values; here an unknown reads as `undefined` so that a rule can decide
- * to skip (or fall back to the dependency graph) rather than fail the whole policy.
+ * that throws on unknown values; here an unknown reads as `undefined`. Only for reads whose
+ * unknown the caller then judges from something known (the dependency graph, the engine's
+ * propertyDependencies), or fails closed on: a rule that cannot judge a value uses `Unknowns`.
  */
 export function peek<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return undefined;
+    if (isUnknownValueError(e)) return undefined;
     throw e;
   }
+}
+
+/** A read that is either known or unknown (with the SDK's error, to rethrow when it decides the verdict). */
+export type Read<T> = { known: true; value: T } | { known: false; error: Error };
+
+export function attempt<T>(read: () => T): Read<T> {
+  try {
+    return { known: true, value: read() };
+  } catch (e) {
+    if (isUnknownValueError(e)) return { known: false, error: e };
+    throw e;
+  }
+}
+
+/**
+ * The values one run of a policy could not judge because they are unknown (a first preview). A
+ * rule notes each and goes on judging everything else; `settle()` then rethrows the first, so the
+ * engine reports "can't run policy ... during preview" (advisory) beside the verdicts already
+ * reported (@pulumi/policy server.js `makeAnalyzeStackRpcFun` keeps them). Never a silent pass.
+ */
+export class Unknowns {
+  private first?: Error;
+
+  /** The value, or undefined after noting that it is unknown. */
+  read<T>(read: () => T): T | undefined {
+    const r = attempt(read);
+    if (r.known) return r.value;
+    this.note(r.error);
+    return undefined;
+  }
+
+  note(error: Error): void {
+    this.first ??= error;
+  }
+
+  settle(): void {
+    if (this.first) throw this.first;
+  }
+
+  /** Passes what this one noted on to `other`. */
+  settleInto(other: Unknowns): void {
+    if (this.first) other.note(this.first);
+  }
+}
+
+/** What a stack policy can tell of one attribute: its value, unset, or unknown (with why). */
+export type Attribute = { state: "set"; value: unknown } | { state: "unset" } | { state: "unknown"; error: Error };
+
+/**
+ * A stack policy's read of `r.props[key]` in any view. In a first preview a value is unknown for one
+ * of two reasons, which the engine's propertyDependencies tell apart (analyzer_plugin.go sends a
+ * property's dependencies when it has any): the program took it from a resource not yet created
+ * (a dependency is named: it can't be judged, "unknown"), or the program left an Optional+Computed
+ * attribute unset and the provider plans it unknown until AWS picks a value (no dependency:
+ * "unset", as the inputs view sees it). Absent, null and "" are unset (see `isSet`).
+ */
+export function attribute(r: PolicyResource, key: string): Attribute {
+  if (r.props === undefined || r.props === null || !(key in r.props)) return { state: "unset" };
+  const read = attempt(() => r.props[key]);
+  if (!read.known) return (r.propertyDependencies?.[key] ?? []).length > 0 ? { state: "unknown", error: read.error } : { state: "unset" };
+  return read.value === null || read.value === "" || read.value === undefined ? { state: "unset" } : { state: "set", value: read.value };
 }
 
 /**
@@ -149,8 +214,10 @@ export function findStageMarkers(resources: PolicyResource[]): PolicyResource[] 
 export function stackStage(args: StackValidationArgs, schema: PolicyConfigSchema = stageConfigSchema): StackStage {
   const { minimumStage } = configOf<StageConfig>(args, schema);
   const markers = findStageMarkers(args.resources);
-  const marker = markers.length === 1 ? Number(peek(() => markers[0].props.value)) : undefined;
-  const production = markers.length === 1 && peek(() => markers[0].props.tags?.[PRODUCTION_TAG]) === "true";
+  // Read without peek: an unknown marker leaves every floor unknown, so each stage rule reports
+  // that it can't run (advisory) rather than judging the stack at stage 1's empty floor.
+  const marker = markers.length === 1 ? Number(markers[0].props.value) : undefined;
+  const production = markers.length === 1 && markers[0].props.tags?.[PRODUCTION_TAG] === "true";
   const floor = isStageNumber(minimumStage) ? minimumStage : STAGE_NUMBERS[0];
   const fromMarker = isStageNumber(marker) ? marker : STAGE_NUMBERS[0];
   const stage = Math.max(floor, fromMarker) as StageNumber;
@@ -179,18 +246,31 @@ export const dependentsOf = (resources: PolicyResource[], target: PolicyResource
 export const ofType = (resources: PolicyResource[], t: string | readonly string[]): PolicyResource[] =>
   resources.filter((r) => isOf(r.type, t));
 
-/** Flags `value` unless it is known and true (an unknown value during preview is not judged). */
-export function requireTrue(props: Record<string, any>, path: string[], what: string, report: (message: string) => void): void {
+/**
+ * Flags `value` unless it is known and true. An unknown value (preview) is never passed: it is
+ * noted in `unknowns` when given (a stack policy that goes on judging other resources), else
+ * rethrown, so the engine reports that it can't run the policy on this resource (advisory).
+ */
+export function requireTrue(
+  props: Record<string, any>,
+  path: string[],
+  what: string,
+  report: (message: string) => void,
+  unknowns?: Unknowns,
+): void {
   let node: any = props;
   for (const key of path) {
     if (node === undefined || node === null || typeof node !== "object") {
       node = undefined;
       break;
     }
-    const present = key in node;
-    const value = peek(() => node[key]);
-    if (present && value === undefined) return; // unknown until the update runs
-    node = value;
+    const read = attempt(() => node[key]);
+    if (!read.known) {
+      if (!unknowns) throw read.error;
+      unknowns.note(read.error);
+      return;
+    }
+    node = read.value;
   }
   if (!truthy(node)) report(what);
 }

@@ -293,8 +293,15 @@ describe("policy runner: engine semantics", () => {
     const run = await runPolicies(capture, [probe]);
     assert.equal(mandatory(run).length, 0);
     assert.match(run.violations[0].message, /can't run policy 'probe' during preview/);
-    // The pack's own rules skip unknowns instead of failing on them.
-    passes(await checkCapture(capture), "encryption-at-rest");
+    // The pack's own rules never pass an unknown silently: they say they can't judge it (issue 9).
+    const pack = await checkCapture(capture);
+    assert.deepEqual(
+      hits(pack, "encryption-at-rest").map((v) => [
+        v.enforcementLevel,
+        /can't run policy 'encryption-at-rest' during preview/.test(v.message),
+      ]),
+      [["advisory", true]],
+    );
   });
 });
 
