@@ -176,7 +176,13 @@ class NotApplicableError extends Error {
   }
 }
 const throwNotApplicable = (reason?: string): never => {
-  throw new NotApplicableError(reason);
+  // Policies call this for most resources they see; nothing reads its stack, whose capture
+  // was most of the cost.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const err = new NotApplicableError(reason);
+  Error.stackTraceLimit = limit;
+  throw err;
 };
 
 const isResourcePolicy = (p: Policy): p is ResourceValidationPolicy => (p as ResourceValidationPolicy).validateResource !== undefined;
@@ -201,9 +207,26 @@ function optionsOf(r: ResourceRecord): PolicyResourceOptions {
   };
 }
 
-/** Inputs as the SDK deserializes them: undefined values dropped. */
-function plainProps(inputs: Record<string, unknown>): Record<string, any> {
-  return JSON.parse(JSON.stringify(inputs ?? {}));
+/**
+ * Inputs as the SDK deserializes them (undefined values dropped), a new copy each call as the SDK
+ * deserializes anew for every policy. `json` is the properties' JSON text, serialised once per run.
+ */
+function plainProps(json: string): Record<string, any> {
+  return JSON.parse(json);
+}
+
+/**
+ * Sets `props` on `target` as the SDK's `unknownCheckingProxy` over a fresh copy of `json`, made
+ * when a policy first reads it: most policies look at a resource's type and stop, and copying
+ * every resource's properties for each of them was most of a policy run's time.
+ */
+function lazyProps<T extends object>(target: T, json: string): T & { props: Record<string, any> } {
+  let props: Record<string, any> | undefined;
+  return Object.defineProperty(target, "props", {
+    enumerable: true,
+    configurable: true,
+    get: () => (props ??= unknownCheckingProxy(plainProps(json))),
+  }) as T & { props: Record<string, any> };
 }
 
 /** The properties a stack policy sees of `r` in `view`. */
@@ -232,26 +255,36 @@ export async function runPolicies(
   const notApplicable: PolicyRun["notApplicable"] = [];
   const stackTags: ReadonlyMap<string, string> = new Map();
   const byUrn = new Map(capture.resources.map((r) => [r.urn, r]));
+  // Each properties object's JSON text, once per run (every policy gets its own copy of it).
+  const jsonTexts = new WeakMap<object, string>();
+  const jsonOf = (properties: Record<string, unknown> | undefined): string => {
+    if (!properties) return "{}";
+    let json = jsonTexts.get(properties);
+    if (json === undefined) jsonTexts.set(properties, (json = JSON.stringify(properties)));
+    return json;
+  };
   const providerOf = (r: ResourceRecord) => {
     if (!r.provider) return undefined;
     const urn = r.provider.split("::").slice(0, -1).join("::");
     const p = byUrn.get(urn);
-    return p ? { type: p.type, props: unknownCheckingProxy(plainProps(p.inputs)), urn: p.urn, name: p.name } : undefined;
+    return p ? lazyProps({ type: p.type, urn: p.urn, name: p.name }, jsonOf(p.inputs)) : undefined;
   };
   const typeCheck = (type: string) => (cls: unknown) => pulumiTypeOf(cls) === type;
-  // What the engine shows a policy of one resource, in resource and stack policies alike.
+  // What the engine shows a policy of one resource, in resource and stack policies alike; the
+  // caller adds its own fields with Object.assign (a spread would read, and so copy, `props`).
   type Seen = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
   const policyView = (r: ResourceRecord, properties: Record<string, unknown>): Seen => {
-    const props = unknownCheckingProxy(plainProps(properties));
-    const seen: Seen = {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: optionsOf(r),
-      isType: typeCheck(r.type) as PolicyResource["isType"],
-      asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
-    };
+    const seen: Seen = lazyProps(
+      {
+        type: r.type,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        isType: typeCheck(r.type) as PolicyResource["isType"],
+        asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? seen.props : undefined)) as PolicyResource["asType"],
+      },
+      jsonOf(properties),
+    );
     const provider = providerOf(r);
     if (provider) seen.provider = provider;
     return seen;
@@ -291,7 +324,11 @@ export async function runPolicies(
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
       for (const r of capture.resources) {
         for (const validate of validations) {
-          const args = { ...policyView(r, r.inputs), stackTags, getConfig, notApplicable: throwNotApplicable } as ResourceValidationArgs;
+          const args = Object.assign(policyView(r, r.inputs), {
+            stackTags,
+            getConfig,
+            notApplicable: throwNotApplicable,
+          }) as ResourceValidationArgs;
           // A resource violation is always about the resource validated (the SDK ignores the urn argument).
           await guard(() => validate(args, report(r.urn)), r.urn);
         }
@@ -299,7 +336,7 @@ export async function runPolicies(
     } else if (isStackPolicy(p)) {
       const resources = new Map<string, PolicyResource>();
       for (const r of capture.resources) {
-        const resource: PolicyResource = { ...policyView(r, stackProps(r, view)), dependencies: [], propertyDependencies: {} };
+        const resource: PolicyResource = Object.assign(policyView(r, stackProps(r, view)), { dependencies: [], propertyDependencies: {} });
         resources.set(r.urn, resource);
       }
       for (const r of capture.resources) {
