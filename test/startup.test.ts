@@ -49,6 +49,7 @@ describe("startup", () => {
       ["tools/plan.ts", "runPlan", ["--help"], 0],
       ["tools/plan.ts", "runPlan", ["--stage"], 1],
       ["tools/plan.ts", "runPlan", ["--json", "--mermaid"], 1],
+      ["tools/plan.ts", "runPlan", ["--compare", "3", "--view", "everything"], 1],
       ["tools/policy.ts", "runPolicyCli", ["--help"], 0],
       ["tools/policy.ts", "runPolicyCli", ["--view", "everything"], 1],
       ["tools/policy.ts", "runPolicyCli", ["--stage", "three"], 1],

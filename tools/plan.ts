@@ -22,15 +22,9 @@ import { isStageNumber, stageDefinition } from "../components/stages";
 import type { Capture } from "./capture";
 import { Assumptions, parseAssumptions } from "./cost";
 import type { StackSelection } from "./stackConfig";
-import type { PolicyRun, View } from "./policyRunner";
-
-/** The policy views (the policy runner's VIEWS, kept here so that parsing loads no SDK). */
-const POLICY_VIEWS: readonly View[] = ["inputs", "preview", "deployed"];
-const VIEW_TITLES: Record<View, string> = {
-  inputs: "the program's inputs",
-  preview: "a first pulumi preview, computed values unknown",
-  deployed: "outputs as AWS reports them after create",
-};
+import type { PolicyRun } from "./policyRunner";
+// The policy views from a module without imports, so that parsing loads no SDK.
+import { View, VIEW_TITLES, VIEWS as POLICY_VIEWS } from "./policyViews";
 
 /** How the CLI gets a plan (a normal capture, or a first preview's); tests pass cached ones. */
 export type PlanLoader = (selection: StackSelection, preview: boolean) => Promise<Capture>;

@@ -17,7 +17,7 @@ import { cliFailure, CliResult, parseCliArgs, runMain, UsageError, wholeNumber }
 import type { PolicyResource } from "@pulumi/policy";
 import type { Capture } from "./capture";
 import type { PackConfig, PolicyRun, Violation } from "./policyRunner";
-import { View, VIEWS } from "./policyViews";
+import { View, VIEW_TITLES, VIEWS } from "./policyViews";
 import type { StackSelection } from "./stackConfig";
 
 // Loaded on first use, not at startup: `--help` and usage errors load neither the pack nor the
@@ -41,12 +41,6 @@ export const USAGE = `usage: npm run policy -- [--stack dev|prod] [--stage N] [-
                     repeatable; default: all three, reporting any mandatory verdict on which they differ
   --json            print one JSON object instead of text
   -h, --help        show this text`;
-
-const VIEW_TITLES: Record<View, string> = {
-  inputs: "the program's inputs",
-  preview: "a first pulumi preview, computed values unknown",
-  deployed: "outputs as AWS reports them after create",
-};
 
 export interface PolicyArgs {
   selection: StackSelection;
