@@ -610,6 +610,33 @@ describe("which replacements delete first (the program's option, else the bridge
     );
     assert.deepEqual(d.statefulAtRisk, []);
   });
+
+  it("a delete-first replacement cascades through every dependent it replaces: a named subnet group, its create-first cluster, the cluster's instance", () => {
+    // The cluster alone would be replaced create-before-delete (clusterIdentifier is not
+    // autonamed) and its instance would keep the echoed identifier; but the cluster is replaced
+    // because the group is deleted first, so the engine (calculateDependentReplacements) puts it
+    // in the same delete-first set and makes the instance's identifier unknown too.
+    const group = (description: string) => resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "orders", description });
+    const cluster = resource(
+      CLUSTER,
+      "db",
+      { clusterIdentifier: "orders-db", dbSubnetGroupName: "orders" },
+      { propertyDependencies: { dbSubnetGroupName: [urnOf(DB_SUBNETS, "g")] } },
+    );
+    const instance = resource(
+      INSTANCE_DB,
+      "db-0",
+      { clusterIdentifier: "orders-db", instanceClass: "db.r6g.large" },
+      { propertyDependencies: { clusterIdentifier: [urnOf(CLUSTER, "db")] } },
+    );
+    const forced = { ...triggers, [DB_SUBNETS]: { forceNew: ["description"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(group("old"), cluster, instance), capture(group("new"), cluster, instance), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["g", "db", "db-0"],
+    );
+    assert.match(d.replaced[2].reasons.join(), /"clusterIdentifier" becomes unknown: Cluster db is replaced/);
+  });
 });
 
 describe("what a create-before-delete replacement changes for its dependents", () => {
