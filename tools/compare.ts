@@ -315,8 +315,8 @@ function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: stri
 /**
  * The target's inputs that are unknown in a preview because a resource they came from is
  * replaced or created (see the module comment). An input is unknown when one of the resources in
- * its `propertyDependencies` is replaced delete-first (the engine then makes every such input
- * unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
+ * its `propertyDependencies` is replaced delete-first (`deleteFirst`: the engine then makes every
+ * such input unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
  * resource's own inputs (echoed by the planned state) and none is, or contains, a value the
  * replacement changes (`changingValues`).
  */
@@ -324,7 +324,7 @@ function unknownInputsOf(
   target: ResourceRecord,
   replaced: Map<string, ResourceRecord>,
   created: Map<string, ResourceRecord>,
-  orders: ReplaceOrders,
+  deleteFirst: Set<string>,
 ): UnknownInputs {
   const out: UnknownInputs = new Map();
   const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
@@ -335,7 +335,7 @@ function unknownInputsOf(
     if (gone.length === 0 || !(key in target.inputs)) continue;
     const values = leaves(target.inputs[key]);
     const causes = gone.filter((r) => {
-      if (replaced.has(r.urn) && deletesFirst(r, orders)) return true;
+      if (deleteFirst.has(r.urn)) return true;
       // Known only when every value is one the resource's own inputs hold (the planned state echoes
       // them); a value derived from its outputs in any other way is unknown, as in a preview.
       const echoed = new Set(leaves(r.inputs));
@@ -403,12 +403,17 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
   const replacedTargets = new Map<string, ResourceRecord>();
   const addedUrns = new Set(added.map((a) => a.urn));
   const createdTargets = new Map(to.resources.filter((r) => r.custom && addedUrns.has(r.urn)).map((r) => [r.urn, r]));
+  // Replaced delete-first: by its own rule (`deletesFirst`), or because a delete-first replacement
+  // cascades into it. The engine's calculateDependentReplacements (step_generator.go@1b5949891b3c,
+  // lines 3268-3411) adds each dependent it must replace to the same set and goes on through that
+  // dependent's dependents, every input taken from a member of the set unknown.
+  const deleteFirst = new Set<string>();
   let outcome = new Map<string, { c: Classified; unknownInputs: UnknownInputs; cascadeFrom: string[] }>();
   for (let pass = 0; pass <= pairs.length; pass++) {
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, orders);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, deleteFirst);
       const c = classify(source, target, triggers, unknownInputs);
       const cascadeFrom = [
         ...new Set(
@@ -423,9 +428,15 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
         cascadeFrom.push(provider);
       }
       outcome.set(target.urn, { c, unknownInputs, cascadeFrom });
-      if (target.custom && c.reasons.length > 0 && !replacedTargets.has(target.urn)) {
-        replacedTargets.set(target.urn, target);
-        grew = true;
+      if (target.custom && c.reasons.length > 0) {
+        if (!replacedTargets.has(target.urn)) {
+          replacedTargets.set(target.urn, target);
+          grew = true;
+        }
+        if (!deleteFirst.has(target.urn) && (deletesFirst(target, orders) || cascadeFrom.some((u) => deleteFirst.has(u)))) {
+          deleteFirst.add(target.urn);
+          grew = true;
+        }
       }
     }
     if (!grew) break;
