@@ -26,8 +26,24 @@ import {
   stepIndex,
 } from "./runbookHelpers";
 
+/** The runbook CLI as a real process (it loads the SDKs and captures its plans itself). */
+const runbookProcess = (...args: string[]) =>
+  new Promise<Run>((resolve) => {
+    execFile(
+      process.execPath,
+      [...RUN_TS, "tools/runbook.ts", ...args],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+
 describe("npm run runbook", function () {
   this.timeout(120_000);
+  // Started first, so that the real process runs beside the in-process tests (a second core).
+  let stopped: Promise<Run>;
+  before(() => {
+    stopped = runbookProcess("promote", "--stack", "dev", "--from", "2", "--to", "3", "--set", "database.hostVolumeRetired=true");
+  });
 
   describe("promote", () => {
     it("dev 2 → 3: dump/restore steps (the stage table moves the database to Aurora) and a diff that adds Aurora, no stateful risk", async () => {
@@ -289,18 +305,8 @@ describe("npm run runbook", function () {
     });
 
     it("the real process: STOP exits 1; bad config exits 2 with no stack trace", async () => {
-      const cli = (...args: string[]) =>
-        new Promise<Run>((resolve) => {
-          execFile(
-            process.execPath,
-            [...RUN_TS, "tools/runbook.ts", ...args],
-            { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-            (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-          );
-        });
-      // One real process (it loads the SDKs); the bad config runs in-process: the exit code is
-      // what the command returns, which runMain passes to process.exit as it does for STOP.
-      const stopped = cli("promote", "--stack", "dev", "--from", "2", "--to", "3", "--set", "database.hostVolumeRetired=true");
+      // One real process (started before the other tests); the bad config runs in-process: the
+      // exit code is what the command returns, which runMain passes to process.exit as it does for STOP.
       const bad = await runRunbook(["promote", "--stack", "dev", "--to", "4", "--set", "network.cidr=10.0.0.0/8"]);
       const stop = await stopped;
       assert.equal(stop.code, 1);
