@@ -168,6 +168,32 @@ describe("comparePlans on hand-built plans", () => {
     assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ stack: "other", project: "q", name: "x" }] }), [
       `urn:pulumi:other::q::${VOLUME}::x`,
     ]);
+    // With a parent the engine takes stack and project from the parent URN (alias.go CreateURN).
+    assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ parentUrn, stack: "other", project: "q" }] }), [
+      "urn:pulumi:t::p::scaling:x:Comp$aws:ebs/volume:Volume::data",
+    ]);
+  });
+
+  it("builds URNs as the engine does, written out literally (a nested type chain; the root stack adds nothing)", () => {
+    const app = "urn:pulumi:t::p::scaling:x:App::app";
+    assert.equal(engineUrn("p", "t", app, VOLUME, "app-data"), "urn:pulumi:t::p::scaling:x:App$aws:ebs/volume:Volume::app-data");
+    assert.equal(
+      engineUrn("p", "t", "urn:pulumi:t::p::scaling:x:App$scaling:x:Db::app-db", CLUSTER, "c"),
+      "urn:pulumi:t::p::scaling:x:App$scaling:x:Db$aws:rds/cluster:Cluster::c",
+    );
+    assert.equal(
+      engineUrn("p", "t", "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t", VOLUME, "v"),
+      "urn:pulumi:t::p::aws:ebs/volume:Volume::v",
+    );
+    // The engine's inheritedChildAlias example: app renamed to newapp, child newapp-data keeps app-data.
+    const child = {
+      urn: "urn:pulumi:t::p::scaling:y:App2$aws:ebs/volume:Volume::newapp-data",
+      type: VOLUME,
+      name: "newapp-data",
+      parent: "urn:pulumi:t::p::scaling:y:App2::newapp",
+      aliases: [],
+    };
+    assert.deepEqual(aliasUrns(child, new Map([[child.parent, app]])), ["urn:pulumi:t::p::scaling:x:App$aws:ebs/volume:Volume::app-data"]);
   });
 
   it("inherits a parent's alias as the engine does: a renamed, re-typed component keeps its children, nested ones too", () => {
@@ -640,6 +666,35 @@ describe("which replacements delete first (the program's option, else the bridge
 });
 
 describe("what a create-before-delete replacement changes for its dependents", () => {
+  it("an attribute AWS picks (planned unknown) changes on replacement; a fixed schema default does not", () => {
+    // A cluster instance left to AWS for its AZ: a replacement may land elsewhere, so a tag that
+    // echoes the old AZ is not a safe echo (the old code took every modelled attribute as fixed).
+    const DBI = "aws:rds/clusterInstance:ClusterInstance";
+    const EBS = "aws:ebs/volume:Volume";
+    const instance = (instanceClass: string) =>
+      resource(
+        DBI,
+        "db-0",
+        { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" } },
+        {
+          id: "db-0-id",
+          outputs: { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" }, availabilityZone: "us-east-1a" },
+        },
+      );
+    const volume = resource(
+      EBS,
+      "scratch",
+      { availabilityZone: "us-east-1a", size: 10 },
+      { propertyDependencies: { availabilityZone: [urnOf(DBI, "db-0")] } },
+    );
+    const forced = { ...triggers, [DBI]: { forceNew: ["instanceClass"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(instance("db.r6g.large"), volume), capture(instance("db.r6g.xlarge"), volume), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db-0", "scratch"],
+    );
+  });
+
   const SG = "aws:ec2/securityGroup:SecurityGroup";
   const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
   const sgId = "sg-0123456789abcdef0";
