@@ -29,7 +29,7 @@ export interface RegionStackArgs {
   /** For a region other than the home at the multi-region stage: what the home shares. */
   home?: HomeShared;
   /** Global NoSQL tables (stage 7), owned by the home region: config name → home ARN and name. */
-  nosqlTables?: { arns: Record<string, pulumi.Output<string>>; names: Record<string, pulumi.Output<string>> };
+  nosqlTables?: { names: Record<string, pulumi.Output<string>> };
   provider: aws.Provider;
   /** The stack's public zone when `domain` is set: certificates are validated and records live there. */
   zone?: DnsZone;
