@@ -636,6 +636,11 @@ describe("security rules in a first preview: an unknown value is judged from wha
       `can't run ${sg.name}`,
       `mandatory ${sg.name}: ingress[1] opens port(s) 3389 to 0.0.0.0/0`,
     ]);
+    // An inline rule, or the whole list, from a resource not yet created: said.
+    for (const ingress of [[UNKNOWN], UNKNOWN]) {
+      set(sg, "ingress", ingress);
+      assert.deepEqual(said(await preview(inline), policy), [`can't run ${sg.name}`], JSON.stringify(ingress));
+    }
     Object.assign(rule.inputs, { type: "ingress", cidrBlocks: [UNKNOWN, "10.0.0.0/8"] });
     assert.deepEqual(
       said(await preview(inline), policy).filter((l) => l.includes("ssh")),
