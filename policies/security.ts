@@ -189,7 +189,7 @@ function listenerProtocol(l: PolicyResource, unknowns: Unknowns): string | undef
 export const albHttpsRedirect: StackValidationPolicy = {
   name: "alb-https-redirect",
   description:
-    'A load balancer with an HTTPS listener (a certificate) answers plain HTTP only with a redirect to HTTPS. Fix: make the HTTP listener\'s default action `{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }`.',
+    'A load balancer with an HTTPS listener (a certificate) answers plain HTTP only with a redirect to HTTPS. A listener without `protocol` is HTTP unless it has a certificate (as AWS creates it), and a redirect without `protocol` keeps the request\'s HTTP, so it must say "HTTPS". Fix: make the HTTP listener\'s default action `{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }`.',
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const unknowns = new Unknowns();
@@ -249,7 +249,7 @@ export const s3PublicAccess: StackValidationPolicy = {
 
 export const dbNotPublic: ResourceValidationPolicy = resourcePolicy(
   "db-not-publicly-accessible",
-  "Database instances are never publicly accessible: set `publiclyAccessible: false` and keep them in private data subnets, reachable only from the app's security group.",
+  "Database instances are never publicly accessible: set `publiclyAccessible: false` (an Aurora instance that leaves it unset is made public by AWS when its subnets' VPC has an internet gateway, so unset is flagged) and keep them in private data subnets, reachable only from the app's security group.",
   [T.clusterInstance, T.dbInstance],
   (props, args, report, unknowns) => {
     // rds resourceInstance: publicly_accessible Optional, Default false. rds resourceClusterInstance:
