@@ -1,7 +1,18 @@
 import { strict as assert } from "node:assert";
 import { aliasUrns, engineUrn, type Capture, type ResourceRecord } from "../tools/capture";
-import { changedPaths, comparePlans, instanceArchitecture, loadReplaceTriggers, ReplaceTriggers, STATEFUL_TYPES } from "../tools/compare";
-import { plan, resourceRecord } from "./helpers";
+import {
+  changedPaths,
+  comparePlans,
+  deletesFirst,
+  instanceArchitecture,
+  loadReplaceOrders,
+  loadReplaceTriggers,
+  ReplaceTriggers,
+  STATEFUL_TYPES,
+} from "../tools/compare";
+import { parsePlanArgs, runPlan } from "../tools/plan";
+import type { StackSelection } from "../tools/stackConfig";
+import { plan, resourceRecord, viewLoader } from "./helpers";
 
 const triggers: ReplaceTriggers = loadReplaceTriggers();
 const STACK = "t";
@@ -157,6 +168,68 @@ describe("comparePlans on hand-built plans", () => {
     assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ stack: "other", project: "q", name: "x" }] }), [
       `urn:pulumi:other::q::${VOLUME}::x`,
     ]);
+  });
+
+  it("inherits a parent's alias as the engine does: a renamed, re-typed component keeps its children, nested ones too", () => {
+    // Before: component `app` (scaling:x:App) with a volume `app-data`, a bucket `app-bucket` and a
+    // nested component `app-db` holding a cluster `app-db-cluster`. After: the component is
+    // `newapp` of type scaling:y:App2 and carries the only alias; the children follow the
+    // `<parent>-suffix` naming, so the engine derives their old names from the parent's.
+    const BUCKET = "aws:s3/bucket:Bucket";
+    const under = (parentUrn: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}) =>
+      resource(type, name, inputs, { urn: engineUrn(PROJECT, STACK, parentUrn, type, name), parent: parentUrn, ...extra });
+    const component = (type: string, name: string, parentUrn = "", extra: Partial<ResourceRecord> = {}) =>
+      parentUrn ? under(parentUrn, type, name, {}, { custom: false, ...extra }) : resource(type, name, {}, { custom: false, ...extra });
+
+    const app = component("scaling:x:App", "app");
+    const db = component("scaling:x:Db", "app-db", app.urn);
+    const from = capture(
+      app,
+      under(app.urn, VOLUME, "app-data", { size: 10 }),
+      under(app.urn, BUCKET, "app-bucket", { forceDestroy: false }),
+      db,
+      under(db.urn, CLUSTER, "app-db-cluster", { engine: "aurora-postgresql" }),
+    );
+    const newApp = component("scaling:y:App2", "newapp", "", { aliases: [{ name: "app", type: "scaling:x:App" }] });
+    const newDb = component("scaling:x:Db", "newapp-db", newApp.urn);
+    const to = capture(
+      newApp,
+      under(newApp.urn, VOLUME, "newapp-data", { size: 10 }),
+      // Its own alias names its previous name under the new parent; the engine multiplies it by the parent's.
+      under(newApp.urn, BUCKET, "newapp-assets", { forceDestroy: false }, { aliases: [{ name: "newapp-bucket" }] }),
+      newDb,
+      under(newDb.urn, CLUSTER, "newapp-db-cluster", { engine: "aurora-postgresql" }),
+    );
+    const d = comparePlans(from, to, triggers);
+    assert.deepEqual(d.counts, { added: 0, removed: 0, updated: 0, replaced: 0, unknown: 0, unchanged: 5 });
+    assert.deepEqual(d.statefulAtRisk, []);
+    // The engine's own example (step_generator.go inheritedChildAlias): the parent's old name replaces the prefix.
+    assert.deepEqual(aliasUrns(to.resources[1], new Map([[newApp.urn, app.urn]])), [from.resources[1].urn]);
+    // Without the parent's match there is nothing to inherit: a volume and a cluster would be deleted.
+    assert.deepEqual(aliasUrns(to.resources[1]), []);
+  });
+
+  it("resolves an alias's parent through the parent's own alias: moved out of a re-typed component into another", () => {
+    const KEY = "aws:kms/key:Key";
+    const old = resource("scaling:x:Db", "db", {}, { custom: false });
+    const key = resource(KEY, "key", {}, { urn: engineUrn(PROJECT, STACK, old.urn, KEY, "key"), parent: old.urn });
+    // A URN names its parent by type only, so only a parent whose type changed makes this matter.
+    const renamed = resource("scaling:y:Database", "database", {}, { custom: false, aliases: [{ name: "db", type: "scaling:x:Db" }] });
+    const keys = resource("scaling:x:Keys", "keys", {}, { custom: false });
+    // The key moves under `keys`; its alias names its old parent by the parent's *new* URN.
+    const moved = resource(
+      KEY,
+      "key",
+      {},
+      { urn: engineUrn(PROJECT, STACK, keys.urn, KEY, "key"), parent: keys.urn, aliases: [{ parentUrn: renamed.urn }] },
+    );
+    const d = comparePlans(capture(old, key), capture(renamed, keys, moved), triggers);
+    assert.deepEqual(d.counts, { added: 1, removed: 0, updated: 0, replaced: 0, unknown: 0, unchanged: 2 });
+    assert.deepEqual(
+      d.added.map((r) => r.name),
+      ["keys"],
+    );
+    assert.deepEqual(d.statefulAtRisk, []);
   });
 
   it("treats a resource created in the update as unknown to its dependents: a key moved without an alias replaces the cluster", () => {
@@ -451,6 +524,168 @@ describe("replacements cascade as in a preview", () => {
   });
 });
 
+describe("which replacements delete first (the program's option, else the bridge's name rule)", () => {
+  const orders = loadReplaceOrders();
+  const DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup";
+  const INSTANCE_DB = "aws:rds/clusterInstance:ClusterInstance";
+
+  it("deletes first exactly when the program set an autonamed input, the provider asks for it, or the option says so", () => {
+    const r = (type: string, inputs: Record<string, unknown>, extra: Partial<ResourceRecord> = {}) => resource(type, "r", inputs, extra);
+    assert.equal(deletesFirst(r(DB_SUBNETS, { name: "db", subnetIds: [] }), orders), true, "a DB subnet group's name is autonamed");
+    assert.equal(deletesFirst(r(DB_SUBNETS, { subnetIds: [] }), orders), false, "left to the autonamer");
+    assert.equal(
+      deletesFirst(r("aws:cloudwatch/metricAlarm:MetricAlarm", { name: "cpu-high" }), orders),
+      true,
+      "alarm_name is autonamed as name",
+    );
+    assert.equal(deletesFirst(r("aws:s3/bucket:Bucket", { bucket: "assets" }), orders), true, "bucket is autonamed");
+    // Identifiers the bridge does not autoname give no delete-first replacement, even when set.
+    assert.equal(deletesFirst(r(CLUSTER, { clusterIdentifier: "db" }), orders), false);
+    assert.equal(deletesFirst(r("aws:rds/globalCluster:GlobalCluster", { globalClusterIdentifier: "g" }), orders), false);
+    assert.equal(deletesFirst(r("aws:route53/record:Record", { name: "www.example.com" }), orders), false, "records are not autonamed");
+    // ResourceInfo.DeleteBeforeReplace, with no name at all.
+    assert.equal(deletesFirst(r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "x", policyArn: "y" }), orders), true);
+    // The program's option wins both ways (step_generator.go lines 2043-2047).
+    assert.equal(
+      deletesFirst(r(DB_SUBNETS, { name: "db" }, { deleteBeforeReplace: false, deleteBeforeReplaceDefined: true }), orders),
+      false,
+    );
+    assert.equal(deletesFirst(r(CLUSTER, {}, { deleteBeforeReplace: true, deleteBeforeReplaceDefined: true }), orders), true);
+    // A type the data does not know is assumed to delete first: that hides no cascade.
+    assert.equal(deletesFirst(r("aws:ec2/madeUp:MadeUp", {}), orders), true);
+  });
+
+  /** A cluster replaced through a ForceNew input, and an instance whose clusterIdentifier echoes the cluster's. */
+  function clusterAndInstance(forceNewValue: string, clusterExtra: Partial<ResourceRecord> = {}): Capture {
+    const key = triggers[CLUSTER].forceNew.find((k) => k !== "clusterIdentifier" && k !== "availabilityZones")!;
+    return capture(
+      resource(CLUSTER, "db", { clusterIdentifier: "orders-db", [key]: forceNewValue }, clusterExtra),
+      resource(
+        INSTANCE_DB,
+        "db-0",
+        { clusterIdentifier: "orders-db", instanceClass: "db.r6g.large" },
+        { propertyDependencies: { clusterIdentifier: [urnOf(CLUSTER, "db")] } },
+      ),
+    );
+  }
+
+  it("an explicitly named cluster is replaced create-before-delete (clusterIdentifier is not autonamed): its instance keeps the echoed identifier", () => {
+    const d = comparePlans(clusterAndInstance("a"), clusterAndInstance("b"), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db"],
+    );
+    assert.equal(d.unchanged, 1, "the instance's clusterIdentifier stays known");
+  });
+
+  it("the program's deleteBeforeReplace makes the same replacement cascade to the instance", () => {
+    const option = { deleteBeforeReplace: true, deleteBeforeReplaceDefined: true };
+    const d = comparePlans(clusterAndInstance("a", option), clusterAndInstance("b", option), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db", "db-0"],
+    );
+    assert.match(d.replaced[1].reasons.join(), /"clusterIdentifier" becomes unknown: Cluster db is replaced/);
+  });
+
+  it("deleteBeforeReplace: false on a named DB subnet group keeps its dependents' echoed name known", () => {
+    const group = (description: string) =>
+      resource(
+        DB_SUBNETS,
+        "g",
+        { subnetIds: ["a"], name: "orders", description },
+        { deleteBeforeReplace: false, deleteBeforeReplaceDefined: true },
+      );
+    const cluster = resource(
+      CLUSTER,
+      "db",
+      { dbSubnetGroupName: "orders" },
+      { propertyDependencies: { dbSubnetGroupName: [urnOf(DB_SUBNETS, "g")] } },
+    );
+    const forced = { ...triggers, [DB_SUBNETS]: { forceNew: ["description"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(group("old"), cluster), capture(group("new"), cluster), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["g"],
+    );
+    assert.deepEqual(d.statefulAtRisk, []);
+  });
+});
+
+describe("what a create-before-delete replacement changes for its dependents", () => {
+  const SG = "aws:ec2/securityGroup:SecurityGroup";
+  const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+  const sgId = "sg-0123456789abcdef0";
+  /** An autonamed security group (created before the old one is deleted) with the outputs a capture records. */
+  const group = (description: string, tags: Record<string, string>) =>
+    resource(
+      SG,
+      "web",
+      { description, vpcId: "vpc-1", tags },
+      {
+        id: sgId,
+        outputs: {
+          description,
+          vpcId: "vpc-1",
+          tags,
+          name: "web-1a2b3c4",
+          arn: `arn:aws:ec2:us-east-1:123456789012:security-group/${sgId}`,
+        },
+      },
+    );
+  const rule = (inputs: Record<string, unknown>, key: string) =>
+    resource(RULE, "web-in", { cidrIpv4: "10.0.0.0/8", ...inputs }, { propertyDependencies: { [key]: [urnOf(SG, "web")] } });
+
+  it("an input taken from the replaced group's id is unknown, even when one of the group's own inputs holds the same string", () => {
+    // The group's tag happens to hold its id: value matching alone would call the rule's
+    // securityGroupId an echo of that tag, but it came from the id, which the replacement changes.
+    const tags = { Self: sgId };
+    const d = comparePlans(
+      capture(group("old", tags), rule({ securityGroupId: sgId }, "securityGroupId")),
+      capture(group("new", tags), rule({ securityGroupId: sgId }, "securityGroupId")),
+      triggers,
+    );
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web", "web-in"],
+    );
+    assert.match(d.replaced[1].reasons.join(), /forceNew input "securityGroupId" becomes unknown: SecurityGroup web is replaced/);
+  });
+
+  it("an input built around the replaced group's id (a path, a policy document) is unknown too", () => {
+    const PARAM = "aws:ssm/parameter:Parameter";
+    const path = `/firewall/${sgId}/rules`;
+    const tags = { Path: path };
+    const param = resource(
+      PARAM,
+      "rules",
+      { name: path, type: "String", value: "[]" },
+      { propertyDependencies: { name: [urnOf(SG, "web")] } },
+    );
+    const d = comparePlans(capture(group("old", tags), param), capture(group("new", tags), param), triggers);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web", "rules"],
+    );
+  });
+
+  it("an input that holds a value equal to an unrelated input of the replaced group stays known", () => {
+    // securityGroupId came through the group (propertyDependencies), but its value is one of the
+    // group's own inputs, which the replacement's planned state echoes: nothing the replacement changes.
+    const tags = { Peer: "sg-0fedcba9876543210" };
+    const d = comparePlans(
+      capture(group("old", tags), rule({ securityGroupId: "sg-0fedcba9876543210" }, "securityGroupId")),
+      capture(group("new", tags), rule({ securityGroupId: "sg-0fedcba9876543210" }, "securityGroupId")),
+      triggers,
+    );
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["web"],
+    );
+    assert.equal(d.unchanged, 1);
+  });
+});
+
 describe("cascades on the real graph", () => {
   const STAGE3 = { stack: "dev", stage: 3 };
 
@@ -542,6 +777,22 @@ describe("the trigger file covers the program", () => {
     assert.deepEqual([...missing].sort(), [], `types missing from data/replace-triggers.json: ${[...missing].join(", ")}`);
   });
 
+  it("says for every type the dev and prod stacks create how the provider orders its replacement (data/delete-before-replace.json)", async () => {
+    const orders = loadReplaceOrders();
+    const missing = new Set<string>();
+    const selections = [
+      ...[1, 2, 3, 4, 5, 6, 7].flatMap((stage) => [
+        { stack: "dev", stage },
+        { stack: "prod", stage, set: ["database.hostVolumeRetired=false"] },
+      ]),
+      { stack: "prod" },
+    ];
+    for (const selection of selections)
+      for (const r of (await plan(selection)).resources)
+        if (r.custom && !r.type.startsWith("pulumi:providers:") && !orders[r.type]) missing.add(r.type);
+    assert.deepEqual([...missing].sort(), [], "types missing from data/delete-before-replace.json");
+  });
+
   it("the dynamic Amplify deployment's entry says what its provider's diff replaces", async () => {
     const { amplifyDeploymentProvider } = await import("../components/siteDeployment");
     const type = "pulumi-nodejs:dynamic/site:AmplifyDeployment";
@@ -586,5 +837,101 @@ describe("aliases on the real graph", () => {
         `moved by ${what} without the alias: the volume would be deleted`,
       );
     }
+  });
+});
+
+describe("inherited aliases on the real graph", () => {
+  /**
+   * The plan with one component re-typed and renamed, every URN under it rebuilt as the engine
+   * would (children's type chains follow the parent) and every reference to them rewritten.
+   */
+  function moveComponent(c: Capture, urn: string, type: string, name: string, aliases: ResourceRecord["aliases"]): Capture {
+    const renamed = new Map<string, string>();
+    const resources = c.resources.map((r) => {
+      const parent = r.parent ? (renamed.get(r.parent) ?? r.parent) : null;
+      const moved = r.urn === urn ? { ...r, type, name, aliases } : { ...r, parent };
+      moved.urn = engineUrn(c.project, c.stack, moved.parent ?? "", moved.type, moved.name);
+      if (moved.urn !== r.urn) renamed.set(r.urn, moved.urn);
+      return moved;
+    });
+    const remap = (u: string) => renamed.get(u) ?? u;
+    return {
+      ...c,
+      resources: resources.map((r) => ({
+        ...r,
+        dependencies: r.dependencies.map(remap),
+        propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.map(remap)])),
+      })),
+    };
+  }
+
+  it("a database tier re-typed and renamed with one alias on the component keeps its cluster, instances and key", async () => {
+    const from = await plan({ stack: "dev", stage: 4 });
+    const tier = from.resources.find((r) => r.type === "scaling:database:DatabaseTier")!;
+    const children = from.resources.filter((r) => r.parent === tier.urn);
+    assert.ok(children.some((r) => r.type === CLUSTER) && children.some((r) => r.type === "aws:rds/clusterInstance:ClusterInstance"));
+    const to = moveComponent(from, tier.urn, "scaling:data:Databases", `${tier.name}-tier`, [{ type: tier.type, name: tier.name }]);
+    assert.ok(!to.resources.some((r) => children.some((child) => child.urn === r.urn)), "every child has a new URN");
+    const d = comparePlans(from, to, triggers);
+    assert.deepEqual(d.statefulAtRisk, []);
+    assert.deepEqual([d.counts.added, d.counts.removed, d.counts.replaced], [0, 0, 0]);
+    // The alias on the component is what keeps them: without it the whole tier is deleted and created.
+    const noAlias = comparePlans(from, moveComponent(from, tier.urn, "scaling:data:Databases", `${tier.name}-tier`, []), triggers);
+    assert.ok(noAlias.statefulAtRisk.some((r) => r.type === CLUSTER && r.change === "removed"));
+  });
+});
+
+describe("npm run plan -- --compare N --view VIEW: the pack's verdicts a change introduces and resolves", () => {
+  const HEALTHY = ["--stack", "dev", "--stage", "4"];
+  const READER_POLICY = "aurora-reader-in-another-az";
+
+  it("takes --view as npm run policy does, repeatable, only with --compare; none by default", () => {
+    assert.deepEqual(parsePlanArgs(["--compare", "4"]).views, []);
+    assert.deepEqual(parsePlanArgs(["--compare", "4", "--view", "preview", "--view", "inputs"]).views, ["inputs", "preview"]);
+    assert.deepEqual(parsePlanArgs(["--to-set", "database.readers=0", "--view", "deployed"]).views, ["deployed"]);
+    assert.throws(() => parsePlanArgs(["--compare", "4", "--view", "nope"]), /--view takes one of inputs, preview, deployed, got "nope"/);
+    assert.throws(() => parsePlanArgs(["--view", "preview"]), /use it with --compare N/);
+  });
+
+  it("reports the mandatory violation that dropping the stage-4 reader introduces, on the cluster, and nothing without --view", async () => {
+    const cluster = (await plan({ stack: "dev", stage: 4 })).resources.find((r) => r.type === CLUSTER)!;
+    const args = [...HEALTHY, "--compare", "4", "--to-set", "database.readers=0", "--json"];
+    const doc = JSON.parse((await runPlan([...args, "--view", "inputs"], viewLoader)).stdout);
+    assert.deepEqual(
+      doc.policy.inputs.introduced.map((v: { enforcementLevel: string; policyName: string; urn: string }) => [
+        v.enforcementLevel,
+        v.policyName,
+        v.urn,
+      ]),
+      [["mandatory", READER_POLICY, cluster.urn]],
+    );
+    assert.deepEqual(doc.policy.inputs.resolved, []);
+    assert.equal(doc.policy.inputs.to.mandatory - doc.policy.inputs.from.mandatory, 1);
+    const text = (await runPlan([...HEALTHY, "--compare", "4", "--to-set", "database.readers=0", "--view", "inputs"], viewLoader)).stdout;
+    assert.match(
+      text,
+      new RegExp(`policy verdicts, view inputs .*1 introduced, 0 resolved[\\s\\S]*\\+ \\[mandatory\\] ${READER_POLICY}  ${cluster.name} `),
+    );
+    const plain = await runPlan(args, viewLoader);
+    assert.equal(JSON.parse(plain.stdout).policy, undefined);
+  });
+
+  it("--view preview judges both sides as a first preview, and restoring the reader resolves the violation", async () => {
+    const loads: [StackSelection, boolean][] = [];
+    const spy = (selection: StackSelection, preview: boolean) => {
+      loads.push([selection, preview]);
+      return viewLoader(selection, preview);
+    };
+    const degraded = ["--stack", "dev", "--stage", "4", "--set", "database.readers=0"];
+    const run = await runPlan([...degraded, "--compare", "4", "--to-set", "database.readers=1", "--view", "preview", "--json"], spy);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout);
+    assert.deepEqual(
+      doc.policy.preview.resolved.map((v: { policyName: string }) => v.policyName),
+      [READER_POLICY],
+    );
+    assert.deepEqual(doc.policy.preview.introduced, []);
+    const previews = loads.filter(([, preview]) => preview).map(([selection]) => selection.set);
+    assert.deepEqual(previews, [["database.readers=0"], ["database.readers=0", "database.readers=1"]], "a preview of each side");
   });
 });

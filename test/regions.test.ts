@@ -141,14 +141,20 @@ describe("the write path of every region (issue 8.1)", () => {
   });
 
   it("names each region's own endpoints for writes and reads in its app config, before and after a failover", async () => {
-    for (const selection of [{ stack: "prod" }, { stack: "prod", set: [`regions=${JSON.stringify([...PROD_REGIONS].reverse())}`] }]) {
+    // Each plan named by the region order it was asked for; the primary is that order's first.
+    const failedOver = [...PROD_REGIONS].reverse();
+    const plans = [
+      { regions: PROD_REGIONS, selection: { stack: "prod" } },
+      { regions: failedOver, selection: { stack: "prod", set: [`regions=${JSON.stringify(failedOver)}`] } },
+    ];
+    for (const { regions, selection } of plans) {
       const c = await plan(selection);
       for (const region of PROD_REGIONS) {
         const db = appConfigOf(c.resources, region).database;
         const first = ofType(c, T.cluster).find((k) => k.region === region && k.name === `${region}-db`)!;
         // The primary writes through its cluster (writer) endpoint; a secondary has no writer and
         // forwards writes through its own reader endpoint (AWS: "Connecting to an Aurora global database").
-        const primary = (c === (await plan({ stack: "prod" })) ? PROD_REGIONS : [...PROD_REGIONS].reverse())[0] === region;
+        const primary = regions[0] === region;
         assert.match(
           db.writer,
           new RegExp(`^${first.name}-[0-9a-f]+\\.cluster-${primary ? "" : "ro-"}[a-z0-9]+\\.${region}\\.`),

@@ -31,6 +31,13 @@ export interface ResourceRecord {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /**
+   * Whether the program set the deleteBeforeReplace option at all: set (true or false), it
+   * overrides the provider's choice (step_generator.go lines 2043-2047); unset, the provider decides.
+   */
+  deleteBeforeReplaceDefined?: boolean;
+  /** The id the mock engine gave (a custom resource's physical id; "" in a preview's create). */
+  id?: string;
   /** Each alias as the program declared it: a full URN, or a spec (name/type/parent/stack/project). */
   aliases: AliasRecord[];
   /** Input property → URNs of the resources its value came from (what the engine records). */
@@ -127,23 +134,65 @@ export function plainValue(value: unknown): any {
   return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainValue(v)]));
 }
 
+/** The root stack's type: a parent of this type adds nothing to a child's URN (urn.go `New`). */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** A URN's parts as the engine reads them (urn.go `QualifiedType`, `Type`, `Name`). */
+const urnParts = (urn: string) => {
+  const [, , qualifiedType = "", ...name] = urn.split("::");
+  return { qualifiedType, type: qualifiedType.split("$").pop()!, name: name.join("::") };
+};
+
 /**
- * The URNs a resource's aliases name, resolved as the engine does (`resource.go` alias
- * resolution): unset spec fields take the resource's own name, type, project and stack; an unset
- * parent means the resource's own parent, `noParent` means none.
+ * The URNs a resource's aliases name, resolved as the engine does (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go@1b5949891b3cefcb9974752b24a5ecef0acc86c8,
+ * `collapseAliasToUrn` line 545, `inheritedChildAlias` line 590, `generateAliases` line 621):
+ *
+ * - each alias of its own: a full URN as given; a spec whose unset fields take the resource's own
+ *   name, type, project and stack; an unset parent means the resource's own parent, `noParent`
+ *   (or the root stack) none, and a parent that was itself matched through an alias stands for
+ *   the old URN it matched;
+ * - then, when its parent was matched through an alias (`matchedThrough`: new URN → the old URN
+ *   it matched, the engine's `sg.aliases`, filled in registration order), the aliases it inherits:
+ *   its own name and type under the parent's old URN, and the same for each of its own aliases. A
+ *   name that starts with the parent's name swaps that prefix for the old parent's name (the
+ *   `<parent>-suffix` convention). Inherited URNs use the resource's own project and stack, as the
+ *   engine does (the Node SDK's `allAliases` would take the parent alias's; it only runs against
+ *   an engine without alias specs, which the SDK's mocks are not).
  */
-export function aliasUrns(record: Pick<ResourceRecord, "urn" | "type" | "name" | "parent" | "aliases">): string[] {
+export function aliasUrns(
+  record: Pick<ResourceRecord, "urn" | "type" | "name" | "parent" | "aliases">,
+  matchedThrough: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const [, stackPart, , project] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(record.urn) ?? [];
-  return record.aliases.map((a) => {
+  const own = record.aliases.map((a) => {
     if (a.urn) return a.urn;
-    const parent = a.noParent ? "" : (a.parentUrn ?? record.parent ?? "");
+    let parent = a.parentUrn ? (matchedThrough.get(a.parentUrn) ?? a.parentUrn) : (record.parent ?? "");
+    if (a.noParent || (parent && urnParts(parent).qualifiedType === ROOT_STACK_TYPE)) parent = "";
     return engineUrn(a.project ?? project, a.stack ?? stackPart, parent, a.type ?? record.type, a.name ?? record.name);
   });
+  const parentAlias = record.parent ? matchedThrough.get(record.parent) : undefined;
+  const inherited: string[] = [];
+  if (record.parent && parentAlias) {
+    const parentName = urnParts(record.parent).name;
+    const inherit = (type: string, name: string) =>
+      engineUrn(
+        project,
+        stackPart,
+        parentAlias,
+        type,
+        name.startsWith(parentName) ? urnParts(parentAlias).name + name.slice(parentName.length) : name,
+      );
+    inherited.push(inherit(record.type, record.name));
+    for (const alias of own) inherited.push(inherit(urnParts(alias).type, urnParts(alias).name));
+  }
+  return [...new Set([...own, ...inherited])];
 }
 
 /** The URN the Pulumi engine gives: the parent's whole type chain, then this type. */
 export function engineUrn(project: string, stack: string, parent: string, type: string, name: string): string {
-  const qualifiedType = parent ? `${parent.split("::")[2]}$${type}` : type;
+  const parentType = parent ? urnParts(parent).qualifiedType : "";
+  const qualifiedType = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
@@ -209,6 +258,8 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         retainOnDelete: req.getRetainondelete() ?? false,
         ignoreChanges: req.getIgnorechangesList(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
+        deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+        id: resp.getId() || undefined,
         aliases: req.getAliasesList().map(aliasRecord),
         propertyDependencies: propertyDependenciesOf(req),
         inputs,

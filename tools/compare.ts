@@ -5,8 +5,9 @@
  * promotion-invariant tests both call `comparePlans` on captures they already have.
  *
  * What it models, and what it does not:
- * - Resources are matched by URN, and by the aliases the *target* resource declares, resolved as
- *   the engine does (`aliasUrns`: a full URN, or a spec with name, type, parent, project, stack).
+ * - Resources are matched by URN, and by the aliases the *target* resource declares or inherits
+ *   from a parent that was itself matched through an alias, resolved as the engine does
+ *   (`aliasUrns`: a full URN, or a spec with name, type, parent, project, stack).
  * - Inputs are deep-compared, ignoring key order. Paths the target resource lists in
  *   `ignoreChanges` are skipped, as the engine would.
  * - A change is a replacement when a changed input path is listed for that type in
@@ -22,9 +23,12 @@
  *   pkg/resource/deploy/step_generator.go@1a16857a44f16e46a9dce29f184c511062a70f80): each input
  *   whose property dependencies are in the replace set becomes `MakeComputed(...)`, and the
  *   provider's Diff decides; a bridged Terraform provider plans a replacement for an unknown
- *   ForceNew attribute. One refinement: an input whose every value is an input of the replaced
- *   resource itself (a name or CIDR the program passed through) stays known, because a preview
- *   of the replacement echoes its inputs; only computed outputs (ids, ARNs, endpoints) go unknown.
+ *   ForceNew attribute. That is what a delete-first replacement does (`deletesFirst`: the
+ *   program's option, else the provider's rule, `data/delete-before-replace.json`). A
+ *   create-before-delete replacement leaves its dependents its planned state, which echoes its
+ *   inputs: an input whose every value is an input of the replaced resource (a CIDR the program
+ *   passed through) stays known, unless a value is, or contains, one the replacement changes (its
+ *   id, ARN, endpoints, autonamed name: `changingValues`), whatever input it happens to equal.
  * - Types missing from the trigger file are never assumed to update in place: a change to one
  *   is reported under `unknown` (replace triggers unknown), and a stateful one is at risk.
  * - Component resources are never replaced (the engine only replaces custom resources).
@@ -32,10 +36,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
+import { CONDITIONAL_RULES, conditionalPath, instanceArchitecture } from "./conditionalTriggers";
+import { changedPaths, deepEqual, ignoredBy, isObject, type Json, withoutIndices } from "./jsonDiff";
+import { DEPLOYED_UNSET } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
 export { isStateful, STATEFUL_TYPES };
+export { changedPaths, CONDITIONAL_RULES, deepEqual, instanceArchitecture };
 
 /** One type's entry in `data/replace-triggers.json` (only the fields the diff reads). */
 export interface TypeTriggers {
@@ -61,6 +69,54 @@ export function loadReplaceTriggers(file = REPLACE_TRIGGERS_FILE): ReplaceTrigge
       { forceNew: t.forceNew ?? [], forceNewNested: t.forceNewNested ?? [], conditional: t.conditional ?? [] },
     ]),
   );
+}
+
+/**
+ * One type's entry in `data/delete-before-replace.json`: the inputs the provider autonames (a
+ * program-set value makes the bridge replace it delete-first) and the provider's own
+ * `ResourceInfo.DeleteBeforeReplace`.
+ */
+export interface ReplaceOrder {
+  autoNamed: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** Pulumi type token → how the provider orders its replacement. */
+export type ReplaceOrders = Record<string, ReplaceOrder>;
+
+export const REPLACE_ORDER_FILE = path.resolve(__dirname, "..", "data", "delete-before-replace.json");
+
+let defaultOrders: ReplaceOrders | undefined;
+
+/** Reads `data/delete-before-replace.json` (or another file of the same shape). */
+export function loadReplaceOrders(file = REPLACE_ORDER_FILE): ReplaceOrders {
+  if (file === REPLACE_ORDER_FILE && defaultOrders) return defaultOrders;
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { types: Record<string, Partial<ReplaceOrder>> };
+  const orders = Object.fromEntries(
+    Object.entries(doc.types).map(([type, t]) => [
+      type,
+      { autoNamed: t.autoNamed ?? [], deleteBeforeReplace: t.deleteBeforeReplace ?? false },
+    ]),
+  );
+  if (file === REPLACE_ORDER_FILE) defaultOrders = orders;
+  return orders;
+}
+
+/**
+ * Whether replacing `r` deletes it before creating it again. The program's `deleteBeforeReplace`
+ * option, when set (true or false), wins (pulumi/pulumi step_generator.go@1b5949891b3c, lines
+ * 2043-2047). Otherwise the bridged provider answers (pulumi-terraform-bridge
+ * pkg/tfbridge/provider.go@59de6c661df1, lines 1275-1276): its ResourceInfo.DeleteBeforeReplace,
+ * or `nameRequiresDeleteBeforeReplace` (pkg/tfbridge/schema.go lines 193-246): an autonamed input
+ * the program set itself. Which inputs are autonamed, per type, is data
+ * (`data/delete-before-replace.json`, read from pulumi-aws v7); a type missing from it is assumed
+ * to delete first, the answer that hides no cascade.
+ */
+export function deletesFirst(r: ResourceRecord, orders: ReplaceOrders): boolean {
+  if (r.deleteBeforeReplaceDefined || r.deleteBeforeReplace) return r.deleteBeforeReplace;
+  const order = orders[r.type];
+  if (!order) return true;
+  return order.deleteBeforeReplace || order.autoNamed.some((k) => r.inputs[k] !== undefined && r.inputs[k] !== null);
 }
 
 /** A resource in a diff, identified as in the target plan (or the source plan when removed). */
@@ -127,239 +183,6 @@ export interface PlanDiff {
 }
 
 const ref = (r: ResourceRecord): ResourceRef => ({ urn: r.urn, type: r.type, name: r.name, region: r.region });
-
-// ---------------------------------------------------------------------------------------------
-// Deep comparison
-
-type Json = unknown;
-
-const isObject = (v: Json): v is Record<string, Json> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-/** Deep equality of JSON-like values; object key order is ignored, `undefined` keys count as absent. */
-export function deepEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
-
-function children(v: Json): [string, Json][] {
-  if (Array.isArray(v)) return v.map((x, i) => [String(i), x]);
-  if (isObject(v)) return Object.entries(v);
-  return [];
-}
-
-/**
- * The paths where `a` and `b` differ, as deep as both sides allow: when a block appears or goes
- * away, its leaves are listed (so `rootBlockDevice.encrypted` matches a nested trigger).
- */
-export function changedPaths(a: Json, b: Json, prefix: string[] = []): string[] {
-  if (deepEqual(a, b)) return [];
-  const containerA = Array.isArray(a) || isObject(a);
-  const containerB = Array.isArray(b) || isObject(b);
-  const sameKind = Array.isArray(a) === Array.isArray(b) && isObject(a) === isObject(b);
-  if ((containerA && containerB && sameKind) || (containerA && b === undefined) || (containerB && a === undefined)) {
-    const ca = new Map(children(a));
-    const cb = new Map(children(b));
-    const keys = [...new Set([...ca.keys(), ...cb.keys()])];
-    const found = keys.flatMap((k) => changedPaths(ca.get(k), cb.get(k), [...prefix, k]));
-    if (found.length > 0) return found;
-  }
-  return [prefix.join(".")];
-}
-
-/** `ebsBlockDevices.0.encrypted` → `ebsBlockDevices.encrypted` (the trigger file omits indices). */
-const withoutIndices = (p: string): string =>
-  p
-    .split(".")
-    .filter((s) => !/^\d+$/.test(s))
-    .join(".");
-
-/** Pulumi ignoreChanges paths (`a.b`, `a[0].b`, `a[*]`) → segment matchers. */
-function ignoredBy(ignoreChanges: string[]): (p: string) => boolean {
-  const patterns = ignoreChanges.map((ic) =>
-    ic
-      .replace(/\[(\d+|\*)\]/g, ".$1")
-      .replace(/\["([^"]+)"\]/g, ".$1")
-      .split(".")
-      .filter((s) => s !== ""),
-  );
-  return (p) => {
-    const segs = p.split(".");
-    return patterns.some((pat) => pat.length <= segs.length && pat.every((s, i) => s === "*" || s === segs[i]));
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Conditional triggers we can evaluate offline
-
-/** CPU architecture of an EC2 instance type, or undefined when the name is not recognised. */
-export function instanceArchitecture(instanceType: unknown): "arm64" | "x86_64" | undefined {
-  if (typeof instanceType !== "string") return undefined;
-  const family = instanceType.split(".")[0];
-  if (family === "a1") return "arm64";
-  const m = /^([a-z]+)(\d+)([a-z0-9-]*)$/.exec(family);
-  if (!m) return undefined;
-  if (family.startsWith("mac")) return family === "mac1" ? "x86_64" : "arm64";
-  // Graviton families carry a "g" right after the generation: t4g, m7gd, c6gn, im4gn, is4gen, g5g.
-  return m[3].startsWith("g") ? "arm64" : "x86_64";
-}
-
-function versionLess(a: string, b: string): boolean {
-  const pa = a.split(".").map((x) => parseInt(x, 10) || 0);
-  const pb = b.split(".").map((x) => parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0);
-  }
-  return false;
-}
-
-const empty = (v: unknown) => v === undefined || v === null || v === "";
-
-/**
- * A rule returns a reason when the conditional trigger fires, `null` when it does not, and
- * `undefined` when it cannot tell offline (the change then carries a note).
- */
-type ConditionalRule = (from: Record<string, Json>, to: Record<string, Json>) => string | null | undefined;
-
-const changedToDifferentNonEmpty =
-  (key: string): ConditionalRule =>
-  (f, t) =>
-    !empty(t[key]) && !deepEqual(f[key], t[key]) ? `"${key}" changed to a different non-empty value` : null;
-
-const changedToEmpty =
-  (key: string): ConditionalRule =>
-  (f, t) =>
-    !empty(f[key]) && empty(t[key]) ? `"${key}" changed to empty` : null;
-
-const isNetworkLb = (inputs: Record<string, Json>) => inputs.loadBalancerType === "network";
-const listLength = (v: Json) => (Array.isArray(v) ? v.length : 0);
-
-/** type → conditional input (as named in the trigger file) → rule. */
-export const CONDITIONAL_RULES: Record<string, Record<string, ConditionalRule>> = {
-  "aws:ec2/instance:Instance": {
-    instanceType: (f, t) => {
-      const a = instanceArchitecture(f.instanceType);
-      const b = instanceArchitecture(t.instanceType);
-      if (a === undefined || b === undefined) return undefined;
-      return a !== b ? `"instanceType" ${String(f.instanceType)} (${a}) → ${String(t.instanceType)} (${b}) changes CPU architecture` : null;
-    },
-    userData: (_f, t) => (t.userDataReplaceOnChange === true ? `"userData" changed with userDataReplaceOnChange` : null),
-    userDataBase64: (_f, t) => (t.userDataReplaceOnChange === true ? `"userDataBase64" changed with userDataReplaceOnChange` : null),
-    enablePrimaryIpv6: (f, t) => (f.enablePrimaryIpv6 === true && t.enablePrimaryIpv6 !== true ? `"enablePrimaryIpv6" turned off` : null),
-  },
-  "aws:elasticache/replicationGroup:ReplicationGroup": {
-    transitEncryptionEnabled: (f) => {
-      const version = f.engineVersion;
-      if (typeof version !== "string") return undefined;
-      return versionLess(version, "7.0.5") ? `"transitEncryptionEnabled" changed on engine ${version} (below 7.0.5)` : null;
-    },
-    engine: (f, t) => {
-      if (!empty(t.globalReplicationGroupId)) return null;
-      const from = (f.engine as string | undefined) ?? "redis";
-      return from === "redis" && t.engine === "valkey" ? null : `"engine" ${from} → ${String(t.engine)}`;
-    },
-    engineVersion: (f, t) => {
-      if (!empty(t.globalReplicationGroupId)) return null;
-      if (typeof f.engineVersion !== "string" || typeof t.engineVersion !== "string") return undefined;
-      return versionLess(t.engineVersion, f.engineVersion) ? `"engineVersion" downgraded ${f.engineVersion} → ${t.engineVersion}` : null;
-    },
-  },
-  "aws:lb/loadBalancer:LoadBalancer": {
-    subnets: (f, t) => {
-      if (!isNetworkLb(t)) return null;
-      return listLength(t.subnets) <= listLength(f.subnets) ? `"subnets" of a network LB did not grow` : null;
-    },
-    securityGroups: (f, t) => {
-      if (!isNetworkLb(t)) return null;
-      return (listLength(f.securityGroups) === 0) !== (listLength(t.securityGroups) === 0)
-        ? `"securityGroups" of a network LB added from none or all removed`
-        : null;
-    },
-    subnetMappings: (f, t) => {
-      const before = Array.isArray(f.subnetMappings) ? f.subnetMappings : [];
-      const after = Array.isArray(t.subnetMappings) ? t.subnetMappings : [];
-      return before.every((m) => after.some((n) => deepEqual(m, n))) ? null : `an existing "subnetMappings" entry changed or went away`;
-    },
-    secondaryIpsAutoAssignedPerSubnet: (f, t) => {
-      if (!isNetworkLb(t)) return null;
-      const [a, b] = [Number(f.secondaryIpsAutoAssignedPerSubnet ?? 0), Number(t.secondaryIpsAutoAssignedPerSubnet ?? 0)];
-      return b < a ? `"secondaryIpsAutoAssignedPerSubnet" of a network LB decreased` : null;
-    },
-  },
-  "aws:rds/cluster:Cluster": {
-    storageType: (_f, t) => (String(t.engine ?? "").startsWith("aurora") ? null : `"storageType" changed on non-Aurora engine`),
-  },
-  "aws:dynamodb/table:Table": {
-    restoreSourceName: changedToDifferentNonEmpty("restoreSourceName"),
-    restoreSourceTableArn: changedToDifferentNonEmpty("restoreSourceTableArn"),
-    restoreBackupArn: changedToDifferentNonEmpty("restoreBackupArn"),
-  },
-  "aws:amplify/app:App": {
-    description: changedToEmpty("description"),
-    iamServiceRoleArn: changedToEmpty("iamServiceRoleArn"),
-  },
-  "aws:lambda/function:Function": {
-    durableConfig: (f, t) => (empty(f.durableConfig) !== empty(t.durableConfig) ? `"durableConfig" block added or removed` : null),
-  },
-};
-
-/** Which source attribute a security group rule uses (the provider's `sourceAttributeName`). */
-const ruleSource = (inputs: Record<string, Json>): string | undefined =>
-  ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].find((k) => !empty(inputs[k]));
-
-const ruleSourceKindChanged: ConditionalRule = (f, t) => {
-  const [a, b] = [ruleSource(f), ruleSource(t)];
-  return a !== b ? `the rule's source changes kind (${a ?? "none"} → ${b ?? "none"})` : null;
-};
-
-const notImported =
-  (key: string): ConditionalRule =>
-  (_f, t) =>
-    empty(t.certificateBody) ? `"${key}" changed on a certificate ACM issues (not imported)` : null;
-
-const changedFromStored =
-  (key: string): ConditionalRule =>
-  (f) =>
-    !empty(f[key]) ? `"${key}" changed and a value is stored` : null;
-
-// The conditional triggers of the types read from v6.58.0 (see their functionsRead in the trigger file).
-Object.assign(CONDITIONAL_RULES, {
-  "aws:ec2/vpc:Vpc": {
-    instanceTenancy: (f: Record<string, Json>, t: Record<string, Json>) =>
-      f.instanceTenancy === "dedicated" && (t.instanceTenancy ?? "default") === "default" ? null : `"instanceTenancy" changed`,
-  },
-  "aws:ssm/parameter:Parameter": {
-    tier: (f: Record<string, Json>, t: Record<string, Json>) =>
-      f.tier === "Advanced" && (t.tier ?? "Standard") === "Standard" ? `"tier" Advanced → Standard` : null,
-  },
-  "aws:acm/certificate:Certificate": {
-    domainName: notImported("domainName"),
-    subjectAlternativeNames: notImported("subjectAlternativeNames"),
-  },
-  "aws:secretsmanager/secretVersion:SecretVersion": {
-    secretString: changedFromStored("secretString"),
-    secretStringWo: changedFromStored("secretStringWo"),
-  },
-  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": Object.fromEntries(
-    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
-  ),
-  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": Object.fromEntries(
-    ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].map((k) => [k, ruleSourceKindChanged]),
-  ),
-  "random:index/randomPassword:RandomPassword": {
-    keepers: (_f: Record<string, Json>, t: Record<string, Json>) => (empty(t.keepers) ? null : `"keepers" changed to new values`),
-    overrideSpecial: (f: Record<string, Json>, t: Record<string, Json>) =>
-      f.overrideSpecial === "" && t.overrideSpecial === undefined ? null : `"overrideSpecial" changed`,
-  },
-} satisfies Record<string, Record<string, ConditionalRule>>);
-
-/** `"instanceType (when …)"` → `instanceType`. */
-const conditionalPath = (entry: string): string => entry.split(" ")[0];
 
 // ---------------------------------------------------------------------------------------------
 // Matching and diffing
@@ -464,45 +287,69 @@ function leaves(v: Json, out: unknown[] = []): unknown[] {
 const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::").slice(0, -1).join("::") : null);
 
 /**
+ * What a replacement (create before delete) or a create changes of a resource, as its dependents
+ * see it in a preview: its id and every output the program did not set itself (ARNs, endpoints,
+ * the name the provider autonames), which the planned state leaves unknown or, for an autoname,
+ * draws again (the engine re-runs Check without olds on a replacement, step_generator.go lines
+ * 2003-2022). Outputs the program set are echoed by the planned state and stay as they are; so
+ * do the attributes the provider fills with a fixed default (`DEPLOYED_UNSET` in tools/mocks.ts).
+ * Undefined when the record carries no outputs (a hand-built plan).
+ */
+function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: string[] } | undefined {
+  if (!r.outputs) return undefined;
+  const fixed = DEPLOYED_UNSET[r.type] ?? {};
+  const values = [
+    ...(r.id ? [r.id] : []),
+    ...Object.entries(r.outputs)
+      .filter(([k]) => !(k in r.inputs) && !(k in fixed))
+      .flatMap(([, v]) => leaves(v)),
+  ].filter((v) => v !== "" && typeof v !== "boolean");
+  // A boolean carries no identity: one equal to a computed flag is a coincidence, not a reference.
+  return { exact: new Set(values), strings: values.filter((v): v is string => typeof v === "string" && v.length >= 6) };
+}
+
+/**
  * The target's inputs that are unknown in a preview because a resource they came from is
- * replaced (see the module comment), and whether its provider is replaced.
+ * replaced or created (see the module comment). An input is unknown when one of the resources in
+ * its `propertyDependencies` is replaced delete-first (the engine then makes every such input
+ * unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
+ * resource's own inputs (echoed by the planned state) and none is, or contains, a value the
+ * replacement changes (`changingValues`).
  */
 function unknownInputsOf(
   target: ResourceRecord,
   replaced: Map<string, ResourceRecord>,
   created: Map<string, ResourceRecord>,
+  orders: ReplaceOrders,
 ): UnknownInputs {
   const out: UnknownInputs = new Map();
+  const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
   for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
     // A resource created in this update has unknown computed outputs in a preview too (the engine's
     // CreateStep in preview), so an input taken from it is unknown like one from a replacement.
     const gone = deps.map((d) => replaced.get(d) ?? created.get(d)).filter((r): r is ResourceRecord => r !== undefined);
     if (gone.length === 0 || !(key in target.inputs)) continue;
-    // A replacement that deletes first (the deleteBeforeReplace option, or the bridge's choice for a
-    // resource given an explicit name) makes every dependent input from it unknown, whatever its
-    // value (step_generator.go calculateDependentReplacements). Otherwise an input that only
-    // passes one of the resource's own inputs through stays known, as a preview shows it.
-    if (gone.some((r) => replaced.has(r.urn) && deletesFirst(r))) {
-      out.set(key, gone.map((r) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`).join(", "));
-      continue;
-    }
-    const echoed = new Set(gone.flatMap((r) => leaves(r.inputs)));
     const values = leaves(target.inputs[key]);
-    if (values.length > 0 && values.every((v) => echoed.has(v))) continue;
-    const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
-    out.set(key, gone.map(what).join(", "));
+    const causes = gone.filter((r) => {
+      if (replaced.has(r.urn) && deletesFirst(r, orders)) return true;
+      // Known only when every value is one the resource's own inputs hold (the planned state echoes
+      // them); a value derived from its outputs in any other way is unknown, as in a preview.
+      const echoed = new Set(leaves(r.inputs));
+      if (values.length === 0 || !values.every((v) => echoed.has(v))) return true;
+      // ...and none of them is (or contains) a value the replacement changes: an ARN that happens
+      // to equal one of the resource's inputs still came from the ARN.
+      const changing = changingValues(r);
+      return (
+        changing !== undefined &&
+        values.some((v) => changing.exact.has(v) || (typeof v === "string" && changing.strings.some((c) => v.includes(c))))
+      );
+    });
+    if (causes.length > 0) out.set(key, causes.map(what).join(", "));
   }
   return out;
 }
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
-
-/** Inputs that give a resource a fixed physical name (the bridge then replaces it delete-first). */
-const NAMING_INPUTS = ["name", "bucket", "clusterIdentifier", "identifier", "globalClusterIdentifier", "replicationGroupId"];
-
-function deletesFirst(r: ResourceRecord): boolean {
-  return r.deleteBeforeReplace || NAMING_INPUTS.some((k) => typeof r.inputs[k] === "string" && r.inputs[k] !== "");
-}
 
 function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[], unknownInputs: UnknownInputs): ValueChange[] {
   return paths.map((p) =>
@@ -517,17 +364,20 @@ function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[],
  * Pure: reads only its arguments. Lists are in the order of `to` (added, updated, replaced,
  * unknown) and of `from` (removed).
  */
-export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTriggers): PlanDiff {
+export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTriggers, orders: ReplaceOrders = loadReplaceOrders()): PlanDiff {
   const fromByUrn = new Map(from.resources.map((r) => [r.urn, r]));
   const matched = new Set<string>();
   const pairs: [ResourceRecord, ResourceRecord][] = [];
   const added: ResourceRef[] = [];
 
+  // New URN → the old URN it was matched through, for the aliases children inherit (resources
+  // register after their parent, so a parent is matched before its children are resolved).
+  const matchedThrough = new Map<string, string>();
   for (const target of to.resources) {
     let source = fromByUrn.get(target.urn);
     if (!source || matched.has(source.urn)) {
       source = undefined;
-      for (const alias of aliasUrns(target)) {
+      for (const alias of aliasUrns(target, matchedThrough)) {
         const candidate = fromByUrn.get(alias);
         if (candidate && !matched.has(candidate.urn)) {
           source = candidate;
@@ -540,6 +390,7 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
       continue;
     }
     matched.add(source.urn);
+    if (source.urn !== target.urn) matchedThrough.set(target.urn, source.urn);
     pairs.push([source, target]);
   }
 
@@ -553,7 +404,7 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, orders);
       const c = classify(source, target, triggers, unknownInputs);
       const cascadeFrom = [
         ...new Set(
