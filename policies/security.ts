@@ -249,17 +249,16 @@ export const s3PublicAccess: StackValidationPolicy = {
 
 export const dbNotPublic: ResourceValidationPolicy = resourcePolicy(
   "db-not-publicly-accessible",
-  "Database instances are never publicly accessible: set `publiclyAccessible: false` (an Aurora instance that leaves it unset is made public by AWS when its subnets' VPC has an internet gateway, so unset is flagged) and keep them in private data subnets, reachable only from the app's security group.",
+  "Database instances are never publicly accessible: set `publiclyAccessible: false` and keep them in private data subnets, reachable only from the app's security group.",
   [T.clusterInstance, T.dbInstance],
-  (props, args, report, unknowns) => {
-    // rds resourceInstance: publicly_accessible Optional, Default false. rds resourceClusterInstance:
-    // Optional+Computed: left unset, AWS decides, and makes the instance public when its subnets'
-    // VPC has an internet gateway (RDS API CreateDBInstance, PubliclyAccessible), as this one has.
+  (props, _args, report, unknowns) => {
+    // rds resourceInstance: publicly_accessible Optional, Default false. resourceClusterInstance:
+    // Optional+Computed, but resourceClusterInstanceCreate always sends d.Get's bool, false when
+    // unset, so AWS's own default (public in a VPC with an internet gateway) never applies: unset
+    // is private. Unknown (taken from a resource not yet created): noted.
     const open = attempt(() => props.publiclyAccessible);
     if (!open.known) unknowns.note(open.error);
     else if (truthy(open.value)) report("set publiclyAccessible: false");
-    else if (open.value === undefined || open.value === null)
-      if (args.type === T.clusterInstance) report("set publiclyAccessible: false (left unset, AWS decides from the VPC)");
   },
 );
 
