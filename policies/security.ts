@@ -291,10 +291,11 @@ const sensitivePortsSchema = {
   },
 } as const;
 
-/** The sensitive ports a rule opens: all of them for protocol "-1"/"all", else those in [from, to]. */
 const allProtocols = (protocol: unknown) => protocol === "-1" || protocol === -1 || protocol === "all";
+/** TCP, or no protocol given (as before: the rule's ports decide). */
 const tcp = (protocol: unknown) => protocol === undefined || ["tcp", "6", 6].includes(protocol as string);
 
+/** The sensitive ports a rule opens: all of them for protocol "-1"/"all", else those in [from, to]. */
 function portsOpened(protocol: unknown, from: unknown, to: unknown, ports: number[]): number[] {
   if (allProtocols(protocol)) return ports;
   if (!tcp(protocol)) return [];
