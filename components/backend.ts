@@ -7,6 +7,8 @@ export const LAMBDA_RUNTIME = "nodejs22.x";
 
 export interface LambdaBackendArgs {
   stage: number;
+  /** The region the function and its log group live in (its provider's). */
+  region: string;
   /** Days CloudWatch keeps the function's logs. */
   logRetentionDays: number;
   /** Origins allowed to call the API from a browser (the launch page). */
@@ -25,6 +27,14 @@ export class LambdaBackend extends pulumi.ComponentResource {
     super("scaling:backend:LambdaBackend", name, {}, opts);
     const parent = { parent: this };
     const logs = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, parent);
+    // The grant names the log group by its name (auto-named at Check, so known in a first preview)
+    // rather than its `arn` output, which a preview does not know yet: the policy pack can then
+    // judge the document in a preview too. CloudWatch Logs' ARN format for IAM policies:
+    // `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:*` ("Overview of
+    // managing access permissions to your CloudWatch Logs resources").
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const logStreams = pulumi.interpolate`arn:${partition}:logs:${args.region}:${accountId}:log-group:${logs.name}:*`;
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -42,9 +52,7 @@ export class LambdaBackend extends pulumi.ComponentResource {
         role: role.name,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logs.arn}:*` },
-          ],
+          Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: logStreams }],
         }),
       },
       parent,

@@ -139,7 +139,8 @@ export class Cache extends pulumi.ComponentResource {
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;
     this.replicationGroupArn = group.arn;
-    this.replicationGroupId = group.id;
+    // The id pulumi-aws auto-names at Check (known in a preview; `id` is not until it exists).
+    this.replicationGroupId = group.replicationGroupId;
     this.registerOutputs({ primaryEndpoint: this.primaryEndpoint });
   }
 }

@@ -78,7 +78,7 @@ export class Platform extends pulumi.ComponentResource {
     if (caps.lambdaBackend) {
       const backend = new LambdaBackend(
         "backend",
-        { stage: plan.stage.stage, logRetentionDays: 30, allowedOrigins: ["*"] },
+        { stage: plan.stage.stage, region: plan.homeRegion, logRetentionDays: 30, allowedOrigins: ["*"] },
         { parent: this, providers: { aws: home } },
       );
       this.apiUrl = backend.url;

@@ -14,7 +14,6 @@ import { offeringProblem } from "./regionPlan";
 import { InternalLoadBalancer, internalServicesLabel, Services } from "./services";
 import { SessionTable } from "./sessions";
 import { buildShardMap, ShardMap, WRITE_FORWARDING } from "./shardMap";
-import { tableArnIn } from "./tables";
 import { WebTier } from "./webTier";
 
 export interface RegionStackArgs {
@@ -99,7 +98,7 @@ export class RegionStack extends pulumi.ComponentResource {
       parent,
     );
 
-    const role = new AppRole(`${p}-identity`, { prefix: p, cloudwatchAgent: caps.cloudwatchAgent }, parent);
+    const role = new AppRole(`${p}-identity`, { prefix: p, region, cloudwatchAgent: caps.cloudwatchAgent }, parent);
     const configPath = appParameterPath(plan);
     const appConfigName = `${parameterPath(plan)}/${PARAMETER_NAMES.appConfig}`;
     const shardMapName = `${parameterPath(plan)}/${PARAMETER_NAMES.shardMap}`;
@@ -172,7 +171,7 @@ export class RegionStack extends pulumi.ComponentResource {
           parent,
         )
       : undefined;
-    if (cache) role.grantCacheConnect("app-cache-connect", cache.replicationGroupArn, cache.appUserArn);
+    if (cache) role.grantCacheConnect("app-cache-connect", cache.replicationGroupId, cache.appUserName);
     this.cacheEndpoint = cache?.primaryEndpoint;
 
     // Sessions live in one global table owned by the home region; the others use its replicas.
@@ -181,14 +180,14 @@ export class RegionStack extends pulumi.ComponentResource {
         ? new SessionTable(`${p}-sessions`, { prefix: p, protectData: plan.protectData, replicaRegions: args.otherRegions }, parent)
         : undefined;
     const sessionsTableName = sessions?.tableName ?? args.home?.sessionsTableName;
-    const sessionsTableArn = sessions?.tableArn ?? args.home?.sessionsTableArn?.apply((arn) => tableArnIn(arn, region));
-    if (caps.sessions === "dynamodb" && !sessionsTableArn) throw new Error(`RegionStack ${name}: no session table from the home region`);
-    if (sessionsTableArn) role.grantTableReadWrite("app-sessions-table", [sessionsTableArn]);
+    if (caps.sessions === "dynamodb" && !sessionsTableName) throw new Error(`RegionStack ${name}: no session table from the home region`);
+    // By name: a global table's replica in this region has the home table's name.
+    if (sessionsTableName) role.grantTableReadWrite("app-sessions-table", [sessionsTableName]);
     this.sessionsTable = sessionsTableName;
 
     const nosql = args.nosqlTables;
-    const nosqlArns = nosql ? Object.values(nosql.arns).map((arn) => arn.apply((a) => tableArnIn(a, region))) : [];
-    if (nosqlArns.length > 0) role.grantTableReadWrite("app-nosql-tables", nosqlArns);
+    const nosqlNames = nosql ? Object.values(nosql.names) : [];
+    if (nosqlNames.length > 0) role.grantTableReadWrite("app-nosql-tables", nosqlNames);
 
     if (database && caps.federation) {
       const endpoints = database.endpoints;

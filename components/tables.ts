@@ -44,10 +44,3 @@ export function globalTable(name: string, args: GlobalTableArgs, opts: pulumi.Cu
     { ...opts, protect: args.protectData, retainOnDelete: args.protectData },
   );
 }
-
-/** The ARN of a table's replica in another region (same name, same account). */
-export function tableArnIn(tableArn: string, region: string): string {
-  const parts = tableArn.split(":");
-  parts[3] = region;
-  return parts.join(":");
-}

@@ -72,9 +72,10 @@ export function loadReplaceTriggers(file = REPLACE_TRIGGERS_FILE): ReplaceTrigge
 }
 
 /**
- * One type's entry in `data/delete-before-replace.json`: the inputs the provider autonames (a
- * program-set value makes the bridge replace it delete-first) and the provider's own
- * `ResourceInfo.DeleteBeforeReplace`.
+ * How the provider orders one type's replacement: the input it autonames (from
+ * `data/autonaming.json`, the file the mocks read too; a program-set value makes the bridge
+ * replace it delete-first) and its own `ResourceInfo.DeleteBeforeReplace`
+ * (`data/delete-before-replace.json`).
  */
 export interface ReplaceOrder {
   autoNamed: string[];
@@ -85,20 +86,23 @@ export interface ReplaceOrder {
 export type ReplaceOrders = Record<string, ReplaceOrder>;
 
 export const REPLACE_ORDER_FILE = path.resolve(__dirname, "..", "data", "delete-before-replace.json");
+export const AUTONAMING_FILE = path.resolve(__dirname, "..", "data", "autonaming.json");
 
 let defaultOrders: ReplaceOrders | undefined;
 
-/** Reads `data/delete-before-replace.json` (or another file of the same shape). */
-export function loadReplaceOrders(file = REPLACE_ORDER_FILE): ReplaceOrders {
-  if (file === REPLACE_ORDER_FILE && defaultOrders) return defaultOrders;
-  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { types: Record<string, Partial<ReplaceOrder>> };
+/** Reads `data/delete-before-replace.json` (or another file of the same shape) with `data/autonaming.json`. */
+export function loadReplaceOrders(file = REPLACE_ORDER_FILE, autonamingFile = AUTONAMING_FILE): ReplaceOrders {
+  const isDefault = file === REPLACE_ORDER_FILE && autonamingFile === AUTONAMING_FILE;
+  if (isDefault && defaultOrders) return defaultOrders;
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { types: Record<string, { deleteBeforeReplace?: boolean }> };
+  const autonaming = JSON.parse(fs.readFileSync(autonamingFile, "utf8")) as { types: Record<string, { field: string | null }> };
   const orders = Object.fromEntries(
-    Object.entries(doc.types).map(([type, t]) => [
-      type,
-      { autoNamed: t.autoNamed ?? [], deleteBeforeReplace: t.deleteBeforeReplace ?? false },
-    ]),
+    Object.entries(doc.types).map(([type, t]) => {
+      const field = autonaming.types[type]?.field;
+      return [type, { autoNamed: field ? [field] : [], deleteBeforeReplace: t.deleteBeforeReplace ?? false }];
+    }),
   );
-  if (file === REPLACE_ORDER_FILE) defaultOrders = orders;
+  if (isDefault) defaultOrders = orders;
   return orders;
 }
 
@@ -109,7 +113,7 @@ export function loadReplaceOrders(file = REPLACE_ORDER_FILE): ReplaceOrders {
  * pkg/tfbridge/provider.go@59de6c661df1, lines 1275-1276): its ResourceInfo.DeleteBeforeReplace,
  * or `nameRequiresDeleteBeforeReplace` (pkg/tfbridge/schema.go lines 193-246): an autonamed input
  * the program set itself. Which inputs are autonamed, per type, is data
- * (`data/delete-before-replace.json`, read from pulumi-aws v7); a type missing from it is assumed
+ * (`data/autonaming.json`, read from pulumi-aws v7); a type missing from it is assumed
  * to delete first, the answer that hides no cascade.
  */
 export function deletesFirst(r: ResourceRecord, orders: ReplaceOrders): boolean {

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { EXCLUDED_ZONE_IDS, regionFacts } from "../components/awsFacts";
+import autonamingData from "../data/autonaming.json";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 const FALLBACK_REGION = "us-east-1";
@@ -104,7 +105,7 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       };
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       return {
-        arn,
+        arn: `arn:aws:elasticache:${region}:${account}:replicationgroup:${inputs.replicationGroupId}`,
         primaryEndpointAddress: `master.${physical}.${hex(name, 6)}.${region.replace(/-/g, "")}.cache.amazonaws.com`,
         readerEndpointAddress: `replica.${physical}.${hex(name, 6)}.${region.replace(/-/g, "")}.cache.amazonaws.com`,
         port: inputs.port ?? 6379,
@@ -184,6 +185,9 @@ function computedOutputs(type: string, name: string, id: string, region: string,
       return { arn: `arn:aws:elasticache:${region}:${account}:usergroup:${inputs.userGroupId}` };
     case "aws:elasticache/subnetGroup:SubnetGroup":
       return { arn, name: physical };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      // The provider reports a log group's ARN without the trailing `:*` DescribeLogGroups adds.
+      return { arn: `arn:aws:logs:${region}:${account}:log-group:${physical}` };
     case "aws:sns/topic:Topic":
       return { arn: `arn:aws:sns:${region}:${account}:${physical}`, name: physical };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
@@ -310,8 +314,27 @@ export const PREVIEW_UNSET: Record<string, Record<string, unknown>> = {
   "aws:ec2/subnet:Subnet": { availabilityZone: UNKNOWN, availabilityZoneId: UNKNOWN },
 };
 
-/** Physical names pulumi-aws fills in at Check (auto-naming), so they are known in a preview. */
-const AUTONAMED = new Set(["name", "bucket", "clusterIdentifier", "identifier"]);
+/** How pulumi-aws auto-names one type at Check (data/autonaming.json): the field, or null for none. */
+export interface AutonamingRule {
+  field: string | null;
+  maxLength?: number;
+  lowercase?: boolean;
+}
+export const AUTONAMING: Readonly<Record<string, AutonamingRule>> = autonamingData.types;
+
+/**
+ * The physical name pulumi-aws fills in at Check when the program gives none (`<logical
+ * name>-<7 random hex>`, cut and lower-cased as the type's rule says; deterministic here), so it
+ * is known in a first preview, while `arn` and `id` are not. A type missing from the data is
+ * named nothing (its names stay unknown in a preview), and test/autonaming.test.ts fails on it:
+ * whether a name is known in a preview is a fact to look up, never assumed.
+ */
+export function autoName(type: string, name: string, inputs: Record<string, unknown>): Record<string, string> {
+  const rule = Object.prototype.hasOwnProperty.call(AUTONAMING, type) ? AUTONAMING[type] : undefined;
+  if (!rule?.field || inputs[rule.field] !== undefined) return {};
+  const value = `${name}-${hex(type + name, 7)}`.slice(0, rule.maxLength ?? 255);
+  return { [rule.field]: rule.lowercase ? value.toLowerCase() : value };
+}
 
 export interface MockOptions {
   /** A first preview: computed outputs are unknown, as the provider leaves them for a create. */
@@ -329,22 +352,21 @@ export function createMocks(state: MockState, options: MockOptions = {}): pulumi
       if (!args.custom) return { id: "", state: {} };
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
       const id = `${ID_PREFIX[args.type] ?? ""}${hex(args.type + args.name, 17)}`;
-      // Providers auto-name resources (`<logical name>-<7 hex>`) when no name is given; so do we,
-      // so that `x.name` flows into whatever references it, as it does in a real preview.
-      const autoName = { name: `${args.name}-${hex(args.type + args.name, 7)}` };
+      // pulumi-aws auto-names at Check (data/autonaming.json); so do we, so that `x.name` flows
+      // into whatever references it, known even in a first preview, as it does for real.
+      const named = autoName(args.type, args.name, args.inputs);
       const given = (key: string) => args.inputs[key] !== undefined;
-      const computed = computedOutputs(args.type, args.name, id, region, args.inputs);
+      const computed = computedOutputs(args.type, args.name, id, region, { ...named, ...args.inputs });
       if (options.preview) {
         // A create in preview: no id yet (""), inputs as given (unknowns stay unknown), the
         // modelled unset attributes as planned, every other computed output unknown.
         const planned = Object.fromEntries(Object.entries(PREVIEW_UNSET[args.type] ?? {}).filter(([k]) => !given(k)));
         const unknown = Object.fromEntries(
           Object.entries(computed)
-            .filter(([k]) => !given(k) && !AUTONAMED.has(k))
+            .filter(([k]) => !given(k) && !(k in named))
             .map(([k]) => [k, UNKNOWN]),
         );
-        const names = Object.fromEntries(Object.entries(computed).filter(([k]) => AUTONAMED.has(k) && !given(k)));
-        return { id: "", state: { ...autoName, ...names, ...planned, ...unknown, ...args.inputs } };
+        return { id: "", state: { ...planned, ...unknown, ...named, ...args.inputs } };
       }
       const unset = Object.fromEntries(
         Object.entries(DEPLOYED_UNSET[args.type] ?? {})
@@ -357,7 +379,7 @@ export function createMocks(state: MockState, options: MockOptions = {}): pulumi
           .filter((k) => k.endsWith("Wo"))
           .map((k) => [k, null]),
       );
-      return { id, state: { ...autoName, ...unset, ...args.inputs, ...computed, ...writeOnly } };
+      return { id, state: { ...named, ...unset, ...args.inputs, ...computed, ...writeOnly } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
       const region = args.inputs.region ?? regionOfProviderRef(state, args.provider) ?? FALLBACK_REGION;
