@@ -168,6 +168,32 @@ describe("comparePlans on hand-built plans", () => {
     assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ stack: "other", project: "q", name: "x" }] }), [
       `urn:pulumi:other::q::${VOLUME}::x`,
     ]);
+    // With a parent the engine takes stack and project from the parent URN (alias.go CreateURN).
+    assert.deepEqual(aliasUrns({ ...movedUnder, aliases: [{ parentUrn, stack: "other", project: "q" }] }), [
+      "urn:pulumi:t::p::scaling:x:Comp$aws:ebs/volume:Volume::data",
+    ]);
+  });
+
+  it("builds URNs as the engine does, written out literally (a nested type chain; the root stack adds nothing)", () => {
+    const app = "urn:pulumi:t::p::scaling:x:App::app";
+    assert.equal(engineUrn("p", "t", app, VOLUME, "app-data"), "urn:pulumi:t::p::scaling:x:App$aws:ebs/volume:Volume::app-data");
+    assert.equal(
+      engineUrn("p", "t", "urn:pulumi:t::p::scaling:x:App$scaling:x:Db::app-db", CLUSTER, "c"),
+      "urn:pulumi:t::p::scaling:x:App$scaling:x:Db$aws:rds/cluster:Cluster::c",
+    );
+    assert.equal(
+      engineUrn("p", "t", "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t", VOLUME, "v"),
+      "urn:pulumi:t::p::aws:ebs/volume:Volume::v",
+    );
+    // The engine's inheritedChildAlias example: app renamed to newapp, child newapp-data keeps app-data.
+    const child = {
+      urn: "urn:pulumi:t::p::scaling:y:App2$aws:ebs/volume:Volume::newapp-data",
+      type: VOLUME,
+      name: "newapp-data",
+      parent: "urn:pulumi:t::p::scaling:y:App2::newapp",
+      aliases: [],
+    };
+    assert.deepEqual(aliasUrns(child, new Map([[child.parent, app]])), ["urn:pulumi:t::p::scaling:x:App$aws:ebs/volume:Volume::app-data"]);
   });
 
   it("inherits a parent's alias as the engine does: a renamed, re-typed component keeps its children, nested ones too", () => {
@@ -610,9 +636,65 @@ describe("which replacements delete first (the program's option, else the bridge
     );
     assert.deepEqual(d.statefulAtRisk, []);
   });
+
+  it("a delete-first replacement cascades through every dependent it replaces: a named subnet group, its create-first cluster, the cluster's instance", () => {
+    // The cluster alone would be replaced create-before-delete (clusterIdentifier is not
+    // autonamed) and its instance would keep the echoed identifier; but the cluster is replaced
+    // because the group is deleted first, so the engine (calculateDependentReplacements) puts it
+    // in the same delete-first set and makes the instance's identifier unknown too.
+    const group = (description: string) => resource(DB_SUBNETS, "g", { subnetIds: ["a"], name: "orders", description });
+    const cluster = resource(
+      CLUSTER,
+      "db",
+      { clusterIdentifier: "orders-db", dbSubnetGroupName: "orders" },
+      { propertyDependencies: { dbSubnetGroupName: [urnOf(DB_SUBNETS, "g")] } },
+    );
+    const instance = resource(
+      INSTANCE_DB,
+      "db-0",
+      { clusterIdentifier: "orders-db", instanceClass: "db.r6g.large" },
+      { propertyDependencies: { clusterIdentifier: [urnOf(CLUSTER, "db")] } },
+    );
+    const forced = { ...triggers, [DB_SUBNETS]: { forceNew: ["description"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(group("old"), cluster, instance), capture(group("new"), cluster, instance), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["g", "db", "db-0"],
+    );
+    assert.match(d.replaced[2].reasons.join(), /"clusterIdentifier" becomes unknown: Cluster db is replaced/);
+  });
 });
 
 describe("what a create-before-delete replacement changes for its dependents", () => {
+  it("an attribute AWS picks (planned unknown) changes on replacement; a fixed schema default does not", () => {
+    // A cluster instance left to AWS for its AZ: a replacement may land elsewhere, so a tag that
+    // echoes the old AZ is not a safe echo (the old code took every modelled attribute as fixed).
+    const DBI = "aws:rds/clusterInstance:ClusterInstance";
+    const EBS = "aws:ebs/volume:Volume";
+    const instance = (instanceClass: string) =>
+      resource(
+        DBI,
+        "db-0",
+        { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" } },
+        {
+          id: "db-0-id",
+          outputs: { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" }, availabilityZone: "us-east-1a" },
+        },
+      );
+    const volume = resource(
+      EBS,
+      "scratch",
+      { availabilityZone: "us-east-1a", size: 10 },
+      { propertyDependencies: { availabilityZone: [urnOf(DBI, "db-0")] } },
+    );
+    const forced = { ...triggers, [DBI]: { forceNew: ["instanceClass"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(instance("db.r6g.large"), volume), capture(instance("db.r6g.xlarge"), volume), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db-0", "scratch"],
+    );
+  });
+
   const SG = "aws:ec2/securityGroup:SecurityGroup";
   const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
   const sgId = "sg-0123456789abcdef0";

@@ -143,13 +143,20 @@ const urnParts = (urn: string) => {
   return { qualifiedType, type: qualifiedType.split("$").pop()!, name: name.join("::") };
 };
 
+/** A URN's stack and project. */
+const urnScope = (urn: string) => {
+  const [, stack = "", , project = ""] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(urn) ?? [];
+  return { stack, project };
+};
+
 /**
  * The URNs a resource's aliases name, resolved as the engine does (pulumi/pulumi
  * pkg/resource/deploy/step_generator.go@1b5949891b3cefcb9974752b24a5ecef0acc86c8,
  * `collapseAliasToUrn` line 545, `inheritedChildAlias` line 590, `generateAliases` line 621):
  *
  * - each alias of its own: a full URN as given; a spec whose unset fields take the resource's own
- *   name, type, project and stack; an unset parent means the resource's own parent, `noParent`
+ *   name, type, project and stack (with a parent, the parent URN's stack and project, as the
+ *   engine's `CreateURN`); an unset parent means the resource's own parent, `noParent`
  *   (or the root stack) none, and a parent that was itself matched through an alias stands for
  *   the old URN it matched;
  * - then, when its parent was matched through an alias (`matchedThrough`: new URN → the old URN
@@ -169,7 +176,10 @@ export function aliasUrns(
     if (a.urn) return a.urn;
     let parent = a.parentUrn ? (matchedThrough.get(a.parentUrn) ?? a.parentUrn) : (record.parent ?? "");
     if (a.noParent || (parent && urnParts(parent).qualifiedType === ROOT_STACK_TYPE)) parent = "";
-    return engineUrn(a.project ?? project, a.stack ?? stackPart, parent, a.type ?? record.type, a.name ?? record.name);
+    // With a parent, the engine builds the URN from the parent URN's stack and project and ignores
+    // the alias's own (sdk/go/common/resource/alias.go `CreateURN`).
+    const scope = parent ? urnScope(parent) : { stack: a.stack ?? stackPart, project: a.project ?? project };
+    return engineUrn(scope.project, scope.stack, parent, a.type ?? record.type, a.name ?? record.name);
   });
   const parentAlias = record.parent ? matchedThrough.get(record.parent) : undefined;
   const inherited: string[] = [];

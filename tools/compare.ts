@@ -38,7 +38,7 @@ import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 import { CONDITIONAL_RULES, conditionalPath, instanceArchitecture } from "./conditionalTriggers";
 import { changedPaths, deepEqual, ignoredBy, isObject, type Json, withoutIndices } from "./jsonDiff";
-import { DEPLOYED_UNSET } from "./mocks";
+import { PREVIEW_UNSET, UNKNOWN } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -296,12 +296,13 @@ const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::"
  * the name the provider autonames), which the planned state leaves unknown or, for an autoname,
  * draws again (the engine re-runs Check without olds on a replacement, step_generator.go lines
  * 2003-2022). Outputs the program set are echoed by the planned state and stay as they are; so
- * do the attributes the provider fills with a fixed default (`DEPLOYED_UNSET` in tools/mocks.ts).
+ * do the attributes the provider plans with a fixed schema default (the known entries of
+ * `PREVIEW_UNSET` in tools/mocks.ts; an Optional+Computed one AWS picks is planned unknown, so changes).
  * Undefined when the record carries no outputs (a hand-built plan).
  */
 function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: string[] } | undefined {
   if (!r.outputs) return undefined;
-  const fixed = DEPLOYED_UNSET[r.type] ?? {};
+  const fixed = Object.fromEntries(Object.entries(PREVIEW_UNSET[r.type] ?? {}).filter(([, v]) => v !== UNKNOWN));
   const values = [
     ...(r.id ? [r.id] : []),
     ...Object.entries(r.outputs)
@@ -315,8 +316,8 @@ function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: stri
 /**
  * The target's inputs that are unknown in a preview because a resource they came from is
  * replaced or created (see the module comment). An input is unknown when one of the resources in
- * its `propertyDependencies` is replaced delete-first (the engine then makes every such input
- * unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
+ * its `propertyDependencies` is replaced delete-first (`deleteFirst`: the engine then makes every
+ * such input unknown, `calculateDependentReplacements`); otherwise unless every value of it is one of that
  * resource's own inputs (echoed by the planned state) and none is, or contains, a value the
  * replacement changes (`changingValues`).
  */
@@ -324,7 +325,7 @@ function unknownInputsOf(
   target: ResourceRecord,
   replaced: Map<string, ResourceRecord>,
   created: Map<string, ResourceRecord>,
-  orders: ReplaceOrders,
+  deleteFirst: Set<string>,
 ): UnknownInputs {
   const out: UnknownInputs = new Map();
   const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
@@ -335,7 +336,7 @@ function unknownInputsOf(
     if (gone.length === 0 || !(key in target.inputs)) continue;
     const values = leaves(target.inputs[key]);
     const causes = gone.filter((r) => {
-      if (replaced.has(r.urn) && deletesFirst(r, orders)) return true;
+      if (deleteFirst.has(r.urn)) return true;
       // Known only when every value is one the resource's own inputs hold (the planned state echoes
       // them); a value derived from its outputs in any other way is unknown, as in a preview.
       const echoed = new Set(leaves(r.inputs));
@@ -403,12 +404,17 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
   const replacedTargets = new Map<string, ResourceRecord>();
   const addedUrns = new Set(added.map((a) => a.urn));
   const createdTargets = new Map(to.resources.filter((r) => r.custom && addedUrns.has(r.urn)).map((r) => [r.urn, r]));
+  // Replaced delete-first: by its own rule (`deletesFirst`), or because a delete-first replacement
+  // cascades into it. The engine's calculateDependentReplacements (step_generator.go@1b5949891b3c,
+  // lines 3268-3411) adds each dependent it must replace to the same set and goes on through that
+  // dependent's dependents, every input taken from a member of the set unknown.
+  const deleteFirst = new Set<string>();
   let outcome = new Map<string, { c: Classified; unknownInputs: UnknownInputs; cascadeFrom: string[] }>();
   for (let pass = 0; pass <= pairs.length; pass++) {
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, orders);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, deleteFirst);
       const c = classify(source, target, triggers, unknownInputs);
       const cascadeFrom = [
         ...new Set(
@@ -423,9 +429,15 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
         cascadeFrom.push(provider);
       }
       outcome.set(target.urn, { c, unknownInputs, cascadeFrom });
-      if (target.custom && c.reasons.length > 0 && !replacedTargets.has(target.urn)) {
-        replacedTargets.set(target.urn, target);
-        grew = true;
+      if (target.custom && c.reasons.length > 0) {
+        if (!replacedTargets.has(target.urn)) {
+          replacedTargets.set(target.urn, target);
+          grew = true;
+        }
+        if (!deleteFirst.has(target.urn) && (deletesFirst(target, orders) || cascadeFrom.some((u) => deleteFirst.has(u)))) {
+          deleteFirst.add(target.urn);
+          grew = true;
+        }
       }
     }
     if (!grew) break;
