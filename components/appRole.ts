@@ -93,7 +93,8 @@ export class AppRole extends pulumi.ComponentResource {
         `${args.prefix}-app-cloudwatch-agent`,
         {
           role: this.role.name,
-          policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+          // AWS managed policies live in the partition's own `aws` account: arn:${Partition}:iam::aws:policy/<name>.
+          policyArn: pulumi.interpolate`arn:${this.partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
         },
         { parent: this },
       );
@@ -117,49 +118,52 @@ export class AppRole extends pulumi.ComponentResource {
     );
   }
 
-  /** Read SSM parameters under one path (the app's runtime config). */
-  grantParameterRead(name: string, region: string, accountId: pulumi.Input<string>, path: string): aws.iam.RolePolicy {
+  /**
+   * Read SSM parameters under one path (the app's runtime config) in the role's region:
+   * `arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}`
+   * (Service Authorization Reference, AWS Systems Manager, resource type `parameter`); `path`
+   * starts with its slash.
+   */
+  grantParameterRead(name: string, path: string): aws.iam.RolePolicy {
     return this.allow(name, {
       Effect: "Allow",
       Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
-      Resource: [
-        pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${path}`,
-        pulumi.interpolate`arn:aws:ssm:${region}:${accountId}:parameter${path}/*`,
-      ],
+      Resource: [this.arn("ssm", `parameter${path}`), this.arn("ssm", `parameter${path}/*`)],
     });
   }
 
   /**
-   * Read the given secrets (database credentials) and nothing else in Secrets Manager, plus
-   * decrypt with the key that encrypts them, only when Secrets Manager asks on the role's behalf.
+   * Read the given secrets (database credentials) and nothing else in Secrets Manager. With
+   * `kmsKeyArn` (a customer key encrypts the secrets), also decrypt with that key, only when
+   * Secrets Manager asks on the role's behalf (`kms:ViaService`). Without it the secrets are on
+   * the AWS managed key `aws/secretsmanager`, which needs no grant ("All users and roles in the
+   * AWS account automatically have access to use aws/secretsmanager", Secrets Manager API
+   * reference, CreateSecret/UpdateSecret, KmsKeyId), so no KMS statement is written.
    *
-   * The one grant still built from `arn` outputs, so a first preview cannot judge it (the pack says
-   * so, advisory): an RDS-managed secret's name and the KMS key's id are picked by AWS at create,
+   * Still built from `arn` outputs, so a first preview cannot judge it (the pack says so,
+   * advisory): an RDS-managed secret's name and the KMS key's id are picked by AWS at create,
    * and the documented alternative for the key (a `kms:ResourceAliases` condition on `key/*`) is
    * weaker than naming it (policies/README.md, "What each view can judge").
    */
-  grantSecretRead(
-    name: string,
-    secretArns: pulumi.Input<pulumi.Input<string>[]>,
-    kmsKeyArn: pulumi.Input<string>,
-    region: string,
-  ): aws.iam.RolePolicy {
+  grantSecretRead(name: string, secretArns: pulumi.Input<pulumi.Input<string>[]>, kmsKeyArn?: pulumi.Input<string>): aws.iam.RolePolicy {
+    const read = { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArns };
+    // kms:ViaService is `<service>.<region>.amazonaws.com` (AWS KMS developer guide, "kms:ViaService");
+    // AWS documents no other suffix for it, so it is not derived from the partition's dnsSuffix.
+    const decrypt = kmsKeyArn
+      ? [
+          {
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } },
+          },
+        ]
+      : [];
     return new aws.iam.RolePolicy(
       `${this.prefix}-${name}`,
       {
         role: this.role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArns },
-            {
-              Effect: "Allow",
-              Action: "kms:Decrypt",
-              Resource: kmsKeyArn,
-              Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
-            },
-          ],
-        }),
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [read, ...decrypt] }),
       },
       { parent: this },
     );
@@ -174,8 +178,10 @@ export class AppRole extends pulumi.ComponentResource {
    * Item-level read/write on the given tables (sessions, NoSQL), no table management, by table
    * name in the role's region: `arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}`
    * (Service Authorization Reference, Amazon DynamoDB, resource type `table`). A global table's
-   * replicas have the table's name in every region ("a replication relationship between two or
-   * more DynamoDB tables with the same table name", DynamoDB API reference, CreateGlobalTable).
+   * replicas (version 2019.11.21, Current: the `replicas` of aws.dynamodb.Table, added through
+   * UpdateTable `ReplicaUpdates`, DynamoDB API reference) have the table's name in every region:
+   * a replica is created by region alone (DynamoDB API reference, CreateReplicationGroupMemberAction:
+   * RegionName, KMSMasterKeyId and per-replica overrides; no table name).
    */
   grantTableReadWrite(name: string, tableNames: pulumi.Input<string>[]): aws.iam.RolePolicy {
     return this.allow(name, {

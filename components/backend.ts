@@ -46,7 +46,7 @@ export class LambdaBackend extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.iam.RolePolicy(
+    const logsPolicy = new aws.iam.RolePolicy(
       `${name}-logs`,
       {
         role: role.name,
@@ -70,7 +70,8 @@ export class LambdaBackend extends pulumi.ComponentResource {
         environment: { variables: { STAGE: String(args.stage) } },
         loggingConfig: { logFormat: "JSON", logGroup: logs.name },
       },
-      parent,
+      // The role must already carry its log grant when the first invocation runs, or those logs are lost.
+      { parent: this, dependsOn: [logsPolicy] },
     );
     const api = new aws.apigatewayv2.Api(
       `${name}-api`,

@@ -33,10 +33,8 @@ export interface CacheArgs {
 export class Cache extends pulumi.ComponentResource {
   readonly primaryEndpoint: pulumi.Output<string>;
   readonly readerEndpoint: pulumi.Output<string>;
-  readonly replicationGroupArn: pulumi.Output<string>;
   readonly replicationGroupId: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
-  readonly appUserArn: pulumi.Output<string>;
   readonly appUserName: string;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -103,7 +101,6 @@ export class Cache extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.appUserArn = appUser.arn;
     const userGroup = new aws.elasticache.UserGroup(
       `${p}-cache-users`,
       { userGroupId: cacheIds(args.identifierPrefix).userGroup, engine: CACHE_ENGINE, userIds: [defaultUser.userId, appUser.userId] },
@@ -138,7 +135,6 @@ export class Cache extends pulumi.ComponentResource {
     );
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.readerEndpoint = group.readerEndpointAddress;
-    this.replicationGroupArn = group.arn;
     // The id pulumi-aws auto-names at Check (known in a preview; `id` is not until it exists).
     this.replicationGroupId = group.replicationGroupId;
     this.registerOutputs({ primaryEndpoint: this.primaryEndpoint });

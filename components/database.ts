@@ -87,7 +87,17 @@ export interface DatabaseTierArgs {
  */
 export class DatabaseTier extends pulumi.ComponentResource {
   readonly securityGroupId: pulumi.Output<string>;
-  readonly kmsKeyArn: pulumi.Output<string>;
+  /**
+   * The customer key that encrypts the region's master secrets, where one does: the home region's
+   * program-managed secrets of a global database. Undefined elsewhere, where the secret is on the
+   * AWS managed key `aws/secretsmanager`, which the account's principals use through Secrets
+   * Manager without an IAM grant: an RDS-managed secret (no `masterUserSecretKmsKeyId`; CreateDBCluster,
+   * MasterUserSecretKmsKeyId: "If you don't specify MasterUserSecretKmsKeyId, then the
+   * aws/secretsmanager KMS key is used to encrypt the secret") and a secret replica (no `kmsKeyId`;
+   * Secrets Manager API reference, ReplicaRegionType: "If you don't include this field, Secrets
+   * Manager uses aws/secretsmanager").
+   */
+  readonly secretKmsKeyArn?: pulumi.Output<string>;
   readonly endpoints: ClusterEndpoints[];
   /** Home region only: the global cluster of each cluster name, for secondaries to join. */
   readonly globalClusterIds: Record<string, pulumi.Output<string>> = {};
@@ -129,7 +139,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.kmsKeyArn = key.arn;
+    if (args.membership.kind === "home") this.secretKmsKeyArn = key.arn;
 
     const subnetGroup = new aws.rds.SubnetGroup(
       `${p}-db-subnets`,

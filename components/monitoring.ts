@@ -63,6 +63,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const alb = { LoadBalancer: args.loadBalancerArnSuffix };
 
     if (args.alarms) {
+      const partition = aws.getPartitionOutput({}, parent).partition;
       const key = new aws.kms.Key(
         `${p}-alarms-key`,
         {
@@ -75,7 +76,7 @@ export class Monitoring extends pulumi.ComponentResource {
               {
                 Sid: "AccountAdministers",
                 Effect: "Allow",
-                Principal: { AWS: pulumi.interpolate`arn:aws:iam::${args.accountId}:root` },
+                Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${args.accountId}:root` },
                 Action: "kms:*",
                 Resource: "*",
               },

@@ -121,7 +121,7 @@ export class Platform extends pulumi.ComponentResource {
             isHome,
             otherRegions: plan.activeRegions.filter((r) => r !== region),
             home: isHome ? undefined : regions[0]?.shared,
-            nosqlTables: nosql ? { arns: nosql.tableArns, names: nosql.tableNames } : undefined,
+            nosqlTables: nosql ? { names: nosql.tableNames } : undefined,
             provider: this.provider(plan, region),
             zone: servingZone,
             globalProvider: servingZone ? this.provider(plan, GLOBAL_SERVICES_REGION) : undefined,

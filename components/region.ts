@@ -29,7 +29,7 @@ export interface RegionStackArgs {
   /** For a region other than the home at the multi-region stage: what the home shares. */
   home?: HomeShared;
   /** Global NoSQL tables (stage 7), owned by the home region: config name → home ARN and name. */
-  nosqlTables?: { arns: Record<string, pulumi.Output<string>>; names: Record<string, pulumi.Output<string>> };
+  nosqlTables?: { names: Record<string, pulumi.Output<string>> };
   provider: aws.Provider;
   /** The stack's public zone when `domain` is set: certificates are validated and records live there. */
   zone?: DnsZone;
@@ -42,7 +42,6 @@ export interface HomeShared {
   globalClusterIds: Record<string, pulumi.Output<string>>;
   masterSecretArns: Record<string, pulumi.Output<string>>;
   engineVersions: Record<string, pulumi.Output<string>>;
-  sessionsTableArn?: pulumi.Output<string>;
   sessionsTableName?: pulumi.Output<string>;
 }
 
@@ -102,7 +101,7 @@ export class RegionStack extends pulumi.ComponentResource {
     const configPath = appParameterPath(plan);
     const appConfigName = `${parameterPath(plan)}/${PARAMETER_NAMES.appConfig}`;
     const shardMapName = `${parameterPath(plan)}/${PARAMETER_NAMES.shardMap}`;
-    role.grantParameterRead("app-read-config", region, identity.accountId, configPath);
+    role.grantParameterRead("app-read-config", configPath);
 
     let database: DatabaseTier | undefined;
     if (caps.aurora) {
@@ -129,8 +128,7 @@ export class RegionStack extends pulumi.ComponentResource {
       role.grantSecretRead(
         "app-read-db-secret",
         database.endpoints.map((e) => e.secretArn),
-        database.kmsKeyArn,
-        region,
+        database.secretKmsKeyArn,
       );
       this.databases = database.endpoints;
     }
@@ -216,7 +214,6 @@ export class RegionStack extends pulumi.ComponentResource {
         globalClusterIds: database.globalClusterIds,
         masterSecretArns: database.masterSecretArns,
         engineVersions: database.engineVersions,
-        sessionsTableArn: sessions?.tableArn,
         sessionsTableName: sessions?.tableName,
       };
     }
@@ -250,6 +247,8 @@ export class RegionStack extends pulumi.ComponentResource {
                   reader: cache.readerEndpoint,
                   port: 6379,
                   tls: true,
+                  // An IAM auth token is signed for the group and the user (ElastiCache, "Authenticating with IAM").
+                  replicationGroupId: cache.replicationGroupId,
                   user: cache.appUserName,
                   auth: "iam",
                 },

@@ -13,6 +13,9 @@ import type {
 } from "@pulumi/policy";
 import {
   asArray,
+  attempt,
+  type Read,
+  attribute,
   configOf,
   dataProtectionConfigSchema,
   DataProtectionConfig,
@@ -23,9 +26,25 @@ import {
   stackStage,
   T,
   truthy,
+  Unknowns,
 } from "./support";
 
-type PropsCheck = (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void;
+type PropsCheck = (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation, unknowns: Unknowns) => void;
+
+/*
+ * Unknown values (issue 9). Resource policies get the resource's inputs (step_generator.go
+ * `analyzeAll`): an argument the program leaves unset is absent, one it takes from a resource not
+ * yet created is unknown in a first preview, and the SDK's proxy throws on reading it. A check
+ * notes each unknown that could decide its verdict (`Unknowns`), judges everything else, and the
+ * wrapper then rethrows the first: the engine reports "can't run policy ... during preview"
+ * (advisory) beside the violations already reported (@pulumi/policy server.js
+ * `makeAnalyzeRpcFun` keeps them). Stack policies get the provider's planned state, where an unset
+ * Optional+Computed attribute is unknown too: `attribute` tells that apart by propertyDependencies.
+ * Schemas: terraform-provider-aws v6.58.0 (lonegunmanb/terraform-provider-aws-index commit
+ * 2f6e22c42759, `index/internal/service/<service>/func.<resource>.goindex`, read 2026-11-30), the
+ * newest release readable here; @pulumi/aws 7.48.0 bridges about v6.65, so each attribute used was
+ * also checked in node_modules/@pulumi/aws's `.d.ts`.
+ */
 
 /** A resource policy that applies to some types only (others are reported not applicable, as the SDK does). */
 function resourcePolicy(
@@ -43,7 +62,9 @@ function resourcePolicy(
     configSchema,
     validateResource: (args, report) => {
       if (!types.includes(args.type)) return args.notApplicable(`applies to ${types.join(", ")}`);
-      check(args.props, args, report);
+      const unknowns = new Unknowns();
+      check(args.props, args, report, unknowns);
+      unknowns.settle();
     },
   };
 }
@@ -55,36 +76,56 @@ export const encryptionAtRest: ResourceValidationPolicy = resourcePolicy(
   "encryption-at-rest",
   "Data is encrypted at rest: Aurora and RDS `storageEncrypted: true`, DynamoDB `serverSideEncryption.enabled: true` (KMS), ElastiCache `atRestEncryptionEnabled: true`, EBS volumes `encrypted: true`, and instance/launch-template root and data volumes `encrypted`. Fix: set the flag; for ElastiCache and Aurora it forces a replacement, so create the resource encrypted from the start.",
   [T.cluster, T.dbInstance, T.table, T.cache, T.volume, T.instance, T.launchTemplate],
-  (props, args, report) => {
+  (props, args, report, unknowns) => {
     switch (args.type) {
       case T.cluster:
       case T.dbInstance:
-        return requireTrue(props, ["storageEncrypted"], "set storageEncrypted: true", report);
+        return requireTrue(props, ["storageEncrypted"], "set storageEncrypted: true", report, unknowns);
       case T.table:
-        return requireTrue(props, ["serverSideEncryption", "enabled"], "set serverSideEncryption: { enabled: true } (KMS)", report);
+        return requireTrue(
+          props,
+          ["serverSideEncryption", "enabled"],
+          "set serverSideEncryption: { enabled: true } (KMS)",
+          report,
+          unknowns,
+        );
       case T.cache:
-        return requireTrue(props, ["atRestEncryptionEnabled"], "set atRestEncryptionEnabled: true", report);
+        return requireTrue(props, ["atRestEncryptionEnabled"], "set atRestEncryptionEnabled: true", report, unknowns);
       case T.volume:
-        return requireTrue(props, ["encrypted"], "set encrypted: true", report);
+        return requireTrue(props, ["encrypted"], "set encrypted: true", report, unknowns);
       case T.instance: {
-        const root = peek(() => props.rootBlockDevice);
-        if (root === undefined && !("rootBlockDevice" in props)) report("set rootBlockDevice with encrypted: true");
-        else if (root) requireTrue(root, ["encrypted"], "set rootBlockDevice.encrypted: true", report);
-        for (const [i, d] of (peek(() => asArray(props.ebsBlockDevices)) ?? []).entries())
-          requireTrue(d as Record<string, any>, ["encrypted"], `set ebsBlockDevices[${i}].encrypted: true`, report);
+        // ec2 resourceInstanceSchema: root_block_device and ebs_block_device Optional+Computed, their
+        // `encrypted` Optional+Computed (AWS applies the account's default or the snapshot's). Left
+        // unset, the volume's encryption is not the program's to know: flagged. Unknown: noted.
+        const root = attempt(() => props.rootBlockDevice);
+        if (!root.known) unknowns.note(root.error);
+        else if (root.value === undefined || root.value === null) report("set rootBlockDevice with encrypted: true");
+        else requireTrue(root.value, ["encrypted"], "set rootBlockDevice.encrypted: true", report, unknowns);
+        const devices = unknowns.read(() => asArray(props.ebsBlockDevices)) ?? [];
+        for (let i = 0; i < devices.length; i++) {
+          const d = unknowns.read(() => devices[i] as Record<string, any>);
+          if (d !== undefined) requireTrue(d, ["encrypted"], `set ebsBlockDevices[${i}].encrypted: true`, report, unknowns);
+        }
         return;
       }
       case T.launchTemplate: {
-        const mappings = peek(() => asArray(props.blockDeviceMappings));
+        // ec2 resourceLaunchTemplate: block_device_mappings Optional (not Computed), ebs.encrypted a
+        // nullable bool ("true"/"false"). Unset: no encrypted root volume is asked for.
+        const mappings = unknowns.read(() => asArray(props.blockDeviceMappings));
         if (mappings === undefined) return;
         if (mappings.length === 0) report('set blockDeviceMappings with ebs.encrypted: "true" for the root volume');
-        for (const [i, m] of mappings.entries())
-          requireTrue(
-            ((m as any).ebs ?? {}) as Record<string, any>,
-            ["encrypted"],
-            `set blockDeviceMappings[${i}].ebs.encrypted: "true"`,
-            report,
-          );
+        for (let i = 0; i < mappings.length; i++) {
+          const ebs = attempt(() => (mappings[i] as any)?.ebs ?? {});
+          if (!ebs.known) unknowns.note(ebs.error);
+          else
+            requireTrue(
+              ebs.value as Record<string, any>,
+              ["encrypted"],
+              `set blockDeviceMappings[${i}].ebs.encrypted: "true"`,
+              report,
+              unknowns,
+            );
+        }
         return;
       }
     }
@@ -112,35 +153,64 @@ export const encryptionInTransit: ResourceValidationPolicy = resourcePolicy(
   "encryption-in-transit",
   'Traffic is encrypted in transit: ElastiCache `transitEncryptionEnabled: true` (set at creation: below Redis 7.0.5 it forces a replacement) and CloudFront never serves HTTP (`viewerProtocolPolicy` "redirect-to-https" or "https-only" on every cache behaviour).',
   [T.cache, "aws:cloudfront/distribution:Distribution"],
-  (props, args, report) => {
-    if (args.type === T.cache) return requireTrue(props, ["transitEncryptionEnabled"], "set transitEncryptionEnabled: true", report);
-    const behaviours = [peek(() => props.defaultCacheBehavior), ...(peek(() => asArray(props.orderedCacheBehaviors)) ?? [])];
+  (props, args, report, unknowns) => {
+    if (args.type === T.cache)
+      return requireTrue(props, ["transitEncryptionEnabled"], "set transitEncryptionEnabled: true", report, unknowns);
+    // cloudfront resourceDistribution: viewer_protocol_policy Required in default_cache_behavior and
+    // in each ordered_cache_behavior, so it is never unset; unknown (taken from a resource not yet
+    // created), it is noted.
+    const ordered = unknowns.read(() => asArray(props.orderedCacheBehaviors)) ?? [];
+    const behaviours = [unknowns.read(() => props.defaultCacheBehavior), ...ordered.map((_, i) => unknowns.read(() => ordered[i]))];
     for (const b of behaviours) {
       if (!b) continue;
-      const policy = peek(() => (b as any).viewerProtocolPolicy);
+      const policy = unknowns.read(() => (b as any).viewerProtocolPolicy);
       if (policy === "allow-all")
-        report(`cache behaviour ${(b as any).pathPattern ?? "default"} allows HTTP: use redirect-to-https or https-only`);
+        report(`cache behaviour ${peek(() => (b as any).pathPattern) ?? "default"} allows HTTP: use redirect-to-https or https-only`);
     }
   },
 );
 
+/**
+ * A listener's protocol (upper case), or undefined when it is unknown (noted). elbv2
+ * resourceListener: protocol Optional+Computed; left unset, resourceListenerCreate asks an
+ * Application Load Balancer for HTTPS when certificate_arn is set and HTTP otherwise. So an unset
+ * protocol (absent, or planned unknown with no property dependency) is judged from the
+ * certificate; one taken from a resource not yet created can't be judged.
+ */
+function listenerProtocol(l: PolicyResource, unknowns: Unknowns): string | undefined {
+  const protocol = attribute(l, "protocol");
+  if (protocol.state === "set") return String(protocol.value).toUpperCase();
+  if (protocol.state === "unknown") return void unknowns.note(protocol.error);
+  const certificate = attribute(l, "certificateArn");
+  if (certificate.state === "unknown") return void unknowns.note(certificate.error);
+  return certificate.state === "set" ? "HTTPS" : "HTTP";
+}
+
 export const albHttpsRedirect: StackValidationPolicy = {
   name: "alb-https-redirect",
   description:
-    'A load balancer with an HTTPS listener (a certificate) answers plain HTTP only with a redirect to HTTPS. Fix: make the HTTP listener\'s default action `{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }`.',
+    'A load balancer with an HTTPS listener (a certificate) answers plain HTTP only with a redirect to HTTPS. A listener without `protocol` is HTTP unless it has a certificate (as AWS creates it), and a redirect without `protocol` keeps the request\'s HTTP, so it must say "HTTPS". Fix: make the HTTP listener\'s default action `{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }`.',
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
+    const unknowns = new Unknowns();
     const listeners = ofType(args.resources, T.listener);
     for (const lb of ofType(args.resources, T.lb)) {
       const own = listeners.filter((l) => l.dependencies.some((d) => d.urn === lb.urn));
-      const https = own.some((l) => peek(() => l.props.protocol) === "HTTPS" || isSet(l.props, "certificateArn") !== false);
+      const protocols = new Map(own.map((l) => [l.urn, listenerProtocol(l, unknowns)]));
+      const https = own.some((l) => protocols.get(l.urn) === "HTTPS" || attribute(l, "certificateArn").state !== "unset");
       if (!https) continue;
-      for (const l of own.filter((x) => peek(() => x.props.protocol) === "HTTP")) {
-        const actions = peek(() => asArray(l.props.defaultActions)) ?? [];
-        const redirects = actions.some((a: any) => a?.type === "redirect" && (a.redirect?.protocol ?? "HTTPS") === "HTTPS");
+      for (const l of own.filter((x) => protocols.get(x.urn) === "HTTP")) {
+        // redirect.protocol Optional, Default "#{protocol}" (the request's own: HTTP): only an
+        // explicit "HTTPS" redirects to HTTPS.
+        const actions = unknowns.read(() =>
+          asArray(l.props.defaultActions).map((a: any) => ({ type: a?.type, protocol: a?.redirect?.protocol })),
+        );
+        if (actions === undefined) continue;
+        const redirects = actions.some((a) => a.type === "redirect" && String(a.protocol).toUpperCase() === "HTTPS");
         if (!redirects) report(`${l.name} serves HTTP while ${lb.name} has an HTTPS listener: redirect it to HTTPS`, l.urn);
       }
     }
+    unknowns.settle();
   },
 };
 
@@ -155,16 +225,25 @@ export const s3PublicAccess: StackValidationPolicy = {
     "Every S3 bucket has an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true. CloudFront reads private buckets through Origin Access Control, so nothing needs a public bucket. Fix: add the block with all four flags.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
+    const unknowns = new Unknowns();
     const blocks = ofType(args.resources, T.bucketPab);
     for (const block of blocks) {
-      const off = PAB_FLAGS.filter((f) => f in block.props && peek(() => block.props[f]) !== undefined && !truthy(block.props[f]));
-      const missing = PAB_FLAGS.filter((f) => !(f in block.props));
-      if (off.length + missing.length > 0) report(`${block.name}: set ${[...off, ...missing].join(", ")} to true`, block.urn);
+      // s3 resourceBucketPublicAccessBlock: each flag Optional, Default false (not Computed), so a
+      // first preview plans an unset flag false; an unknown one the program took from a resource
+      // not yet created: noted, never passed.
+      const off = PAB_FLAGS.filter((f) => {
+        if (!(f in block.props)) return true;
+        const flag = attempt(() => block.props[f]);
+        if (!flag.known) unknowns.note(flag.error);
+        return flag.known && !truthy(flag.value);
+      });
+      if (off.length > 0) report(`${block.name}: set ${off.join(", ")} to true`, block.urn);
     }
     for (const bucket of ofType(args.resources, T.bucket)) {
       if (!blocks.some((b) => b.dependencies.some((d) => d.urn === bucket.urn)))
         report(`${bucket.name} has no public access block`, bucket.urn);
     }
+    unknowns.settle();
   },
 };
 
@@ -172,8 +251,14 @@ export const dbNotPublic: ResourceValidationPolicy = resourcePolicy(
   "db-not-publicly-accessible",
   "Database instances are never publicly accessible: set `publiclyAccessible: false` and keep them in private data subnets, reachable only from the app's security group.",
   [T.clusterInstance, T.dbInstance],
-  (props, _args, report) => {
-    if (truthy(peek(() => props.publiclyAccessible))) report("set publiclyAccessible: false");
+  (props, _args, report, unknowns) => {
+    // rds resourceInstance: publicly_accessible Optional, Default false. resourceClusterInstance:
+    // Optional+Computed, but resourceClusterInstanceCreate always sends d.Get's bool, false when
+    // unset, so AWS's own default (public in a VPC with an internet gateway) never applies: unset
+    // is private. Unknown (taken from a resource not yet created): noted.
+    const open = attempt(() => props.publiclyAccessible);
+    if (!open.known) unknowns.note(open.error);
+    else if (truthy(open.value)) report("set publiclyAccessible: false");
   },
 );
 
@@ -181,11 +266,16 @@ export const imdsv2: ResourceValidationPolicy = resourcePolicy(
   "imdsv2-required",
   'EC2 instances and launch templates require IMDSv2 session tokens: `metadataOptions: { httpTokens: "required" }`. IMDSv1 lets an SSRF bug read the instance role\'s credentials.',
   [T.instance, T.launchTemplate],
-  (props, _args, report) => {
-    const options = peek(() => props.metadataOptions);
-    if (options && "httpTokens" in options && peek(() => options.httpTokens) === undefined) return;
-    if (options?.httpTokens !== "required")
-      report(`metadataOptions.httpTokens is ${JSON.stringify(options?.httpTokens ?? "optional (default)")}; set "required"`);
+  (props, _args, report, unknowns) => {
+    // ec2 resourceInstanceSchema and resourceLaunchTemplate: metadata_options and its http_tokens
+    // Optional+Computed (AWS's default is "optional" unless the AMI or account says otherwise):
+    // unset is flagged; unknown is noted.
+    const options = attempt(() => props.metadataOptions);
+    if (!options.known) return unknowns.note(options.error);
+    const tokens = attempt(() => options.value?.httpTokens);
+    if (!tokens.known) return unknowns.note(tokens.error);
+    if (tokens.value !== "required")
+      report(`metadataOptions.httpTokens is ${JSON.stringify(tokens.value ?? "optional (default)")}; set "required"`);
   },
 );
 
@@ -201,13 +291,45 @@ const sensitivePortsSchema = {
   },
 } as const;
 
+const allProtocols = (protocol: unknown) => protocol === "-1" || protocol === -1 || protocol === "all";
+/** TCP, or no protocol given (as before: the rule's ports decide). */
+const tcp = (protocol: unknown) => protocol === undefined || ["tcp", "6", 6].includes(protocol as string);
+
 /** The sensitive ports a rule opens: all of them for protocol "-1"/"all", else those in [from, to]. */
 function portsOpened(protocol: unknown, from: unknown, to: unknown, ports: number[]): number[] {
-  if (protocol === "-1" || protocol === -1 || protocol === "all") return ports;
-  if (protocol !== undefined && !["tcp", "6", 6].includes(protocol as string)) return [];
+  if (allProtocols(protocol)) return ports;
+  if (!tcp(protocol)) return [];
   const lo = typeof from === "number" ? from : 0;
   const hi = typeof to === "number" ? to : 65535;
   return ports.filter((p) => p >= lo && p <= hi);
+}
+
+/** The same from reads that may be unknown: known as soon as the known parts decide it (all ports, or no TCP). */
+function portsHit(protocol: Read<unknown>, from: Read<unknown>, to: Read<unknown>, ports: number[]): Read<number[]> {
+  if (!protocol.known) return protocol;
+  if (allProtocols(protocol.value)) return { known: true, value: ports };
+  if (!tcp(protocol.value)) return { known: true, value: [] };
+  if (!from.known) return from;
+  if (!to.known) return to;
+  return { known: true, value: portsOpened(protocol.value, from.value, to.value, ports) };
+}
+
+/** The CIDRs of several attributes (strings or lists): the known ones, and the first unknown. */
+function cidrsOf(reads: (() => unknown)[]): { known: unknown[]; unknown?: Error } {
+  const known: unknown[] = [];
+  let unknown: Error | undefined;
+  for (const read of reads) {
+    const r = attempt(read);
+    if (!r.known) unknown ??= r.error;
+    else if (!Array.isArray(r.value)) known.push(r.value);
+    else
+      for (let i = 0; i < r.value.length; i++) {
+        const cidr = attempt(() => (r.value as unknown[])[i]);
+        if (cidr.known) known.push(cidr.value);
+        else unknown ??= cidr.error;
+      }
+  }
+  return { known, unknown };
 }
 
 export const noAdminPortsFromInternet: ResourceValidationPolicy = resourcePolicy(
@@ -218,43 +340,45 @@ export const noAdminPortsFromInternet: ResourceValidationPolicy = resourcePolicy
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:ec2/securityGroupRule:SecurityGroupRule",
   ],
-  (props, args, report) => {
+  (props, args, report, unknowns) => {
     const { ports } = configOf<{ ports: number[] }>(args, sensitivePortsSchema);
-    const flag = (cidrs: unknown[], protocol: unknown, from: unknown, to: unknown, where: string) => {
-      const open = cidrs.filter((c) => OPEN_CIDRS.includes(c as string));
-      const hit = portsOpened(protocol, from, to, ports);
-      if (open.length > 0 && hit.length > 0) report(`${where} opens port(s) ${hit.join(", ")} to ${open.join(", ")}`);
+    // Judged from what is known: a rule that opens no sensitive port, or whose CIDRs are all known
+    // and none is open, passes whatever else is unknown; otherwise an unknown is noted. (ec2
+    // resourceSecurityGroupRule: type Required, cidr_blocks/ipv6_cidr_blocks Optional;
+    // vpc_security_group_ingress_rule: cidr_ipv4/cidr_ipv6 Optional; resourceSecurityGroup: ingress
+    // Optional+Computed. Unset, each is absent from the inputs: no CIDR.)
+    const flag = (
+      cidrs: ReturnType<typeof cidrsOf>,
+      hit: Read<number[]>,
+      where: string,
+      ingress: Read<unknown> = { known: true, value: "ingress" },
+    ) => {
+      const open = cidrs.known.filter((c) => OPEN_CIDRS.includes(c as string));
+      if (hit.known && hit.value.length === 0) return;
+      if (!cidrs.unknown && open.length === 0) return;
+      if (!ingress.known) return unknowns.note(ingress.error);
+      if (hit.known && open.length > 0) return report(`${where} opens port(s) ${hit.value.join(", ")} to ${open.join(", ")}`);
+      unknowns.note(hit.known ? cidrs.unknown! : hit.error);
     };
+    const rule = (r: Record<string, any>, protocol: string) =>
+      portsHit(
+        attempt(() => r[protocol]),
+        attempt(() => r.fromPort),
+        attempt(() => r.toPort),
+        ports,
+      );
     if (args.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-      const cidrs = [peek(() => props.cidrIpv4), peek(() => props.cidrIpv6)];
-      flag(
-        cidrs,
-        peek(() => props.ipProtocol),
-        peek(() => props.fromPort),
-        peek(() => props.toPort),
-        "the rule",
-      );
+      flag(cidrsOf([() => props.cidrIpv4, () => props.cidrIpv6]), rule(props, "ipProtocol"), "the rule");
     } else if (args.type === "aws:ec2/securityGroupRule:SecurityGroupRule") {
-      if (peek(() => props.type) !== "ingress") return;
-      const cidrs = [...(peek(() => asArray(props.cidrBlocks)) ?? []), ...(peek(() => asArray(props.ipv6CidrBlocks)) ?? [])];
-      flag(
-        cidrs,
-        peek(() => props.protocol),
-        peek(() => props.fromPort),
-        peek(() => props.toPort),
-        "the rule",
-      );
+      const type = attempt(() => props.type);
+      if (type.known && type.value !== "ingress") return;
+      flag(cidrsOf([() => props.cidrBlocks, () => props.ipv6CidrBlocks]), rule(props, "protocol"), "the rule", type);
     } else {
-      for (const [i, rule] of (peek(() => asArray(props.ingress)) ?? []).entries()) {
-        const r = rule as Record<string, any>;
-        const cidrs = [...(peek(() => asArray(r.cidrBlocks)) ?? []), ...(peek(() => asArray(r.ipv6CidrBlocks)) ?? [])];
-        flag(
-          cidrs,
-          peek(() => r.protocol),
-          peek(() => r.fromPort),
-          peek(() => r.toPort),
-          `ingress[${i}]`,
-        );
+      const ingress = unknowns.read(() => asArray(props.ingress)) ?? [];
+      for (let i = 0; i < ingress.length; i++) {
+        const r = unknowns.read(() => ingress[i] as Record<string, any>);
+        if (r === undefined) continue;
+        flag(cidrsOf([() => r.cidrBlocks, () => r.ipv6CidrBlocks]), rule(r, "protocol"), `ingress[${i}]`);
       }
     }
   },
@@ -316,15 +440,21 @@ export const iamLeastPrivilege: ResourceValidationPolicy = resourcePolicy(
   "iam-least-privilege",
   'IAM grants are least privilege: no Allow statement with Action "*" (or NotAction), no service-wide action ("svc:*") on Resource "*", and no broad AWS managed policy (AdministratorAccess, PowerUserAccess, *FullAccess). Fix: list the actions the app calls and the ARNs it touches (see components/appRole.ts).',
   ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/role:Role"],
-  (props, args, report) => {
+  (props, args, report, unknowns) => {
+    // iam resourceRolePolicyAttachment: policy_arn Required; resourceRole: managed_policy_arns
+    // Optional+Computed (absent from the inputs when unset). An ARN of a policy not yet created is
+    // unknown: noted, so the preview says it can't judge it.
     if (args.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
-      const arn = peek(() => props.policyArn);
+      const arn = unknowns.read(() => props.policyArn);
       if (typeof arn === "string" && BROAD_MANAGED.test(arn)) report(`attaches the broad managed policy ${arn}`);
       return;
     }
     if (args.type === "aws:iam/role:Role") {
-      for (const arn of peek(() => list(props.managedPolicyArns)) ?? [])
-        if (BROAD_MANAGED.test(arn)) report(`attaches the broad managed policy ${arn}`);
+      const managed = unknowns.read(() => asArray(props.managedPolicyArns)) ?? [];
+      for (let i = 0; i < managed.length; i++) {
+        const arn = unknowns.read(() => managed[i]);
+        if (arn !== undefined && BROAD_MANAGED.test(String(arn))) report(`attaches the broad managed policy ${arn}`);
+      }
       for (const inline of asArray(props.inlinePolicies)) check((inline as any)?.policy);
       return;
     }
@@ -349,7 +479,7 @@ export const iamLeastPrivilege: ResourceValidationPolicy = resourcePolicy(
 // ------------------------------------------------------------------------------------------------
 // Data protection (stage minimums.dataProtection, or the production flag)
 
-type DataCheck = (resources: PolicyResource[], cfg: DataProtectionConfig, report: ReportViolation) => void;
+type DataCheck = (resources: PolicyResource[], cfg: DataProtectionConfig, report: ReportViolation, unknowns: Unknowns) => void;
 
 function dataPolicy(name: string, description: string, check: DataCheck): StackValidationPolicy {
   return {
@@ -360,7 +490,10 @@ function dataPolicy(name: string, description: string, check: DataCheck): StackV
     validateStack: (args, report) => {
       const s = stackStage(args, dataProtectionConfigSchema);
       if (!s.definition.minimums.dataProtection && !s.production) return;
-      check(args.resources, configOf<DataProtectionConfig>(args, dataProtectionConfigSchema), report);
+      // What a first preview can't judge is noted, the rest judged, then the engine told (advisory).
+      const unknowns = new Unknowns();
+      check(args.resources, configOf<DataProtectionConfig>(args, dataProtectionConfigSchema), report, unknowns);
+      unknowns.settle();
     },
   };
 }
@@ -371,12 +504,16 @@ const clustersAndDbs = (resources: PolicyResource[]) => ofType(resources, [T.clu
 export const deletionProtection: StackValidationPolicy = dataPolicy(
   "data-deletion-protection",
   "Once data protection applies (stage minimums.dataProtection, or `production`), Aurora/RDS databases set `deletionProtection: true` and DynamoDB tables `deletionProtectionEnabled: true`.",
-  (resources, _cfg, report) => {
+  (resources, _cfg, report, unknowns) => {
     for (const db of clustersAndDbs(resources))
-      requireTrue(db.props, ["deletionProtection"], `${db.name}: set deletionProtection: true`, (m: string) => report(m, db.urn));
+      requireTrue(db.props, ["deletionProtection"], `${db.name}: set deletionProtection: true`, (m: string) => report(m, db.urn), unknowns);
     for (const t of ofType(resources, T.table))
-      requireTrue(t.props, ["deletionProtectionEnabled"], `${t.name}: set deletionProtectionEnabled: true`, (m: string) =>
-        report(m, t.urn),
+      requireTrue(
+        t.props,
+        ["deletionProtectionEnabled"],
+        `${t.name}: set deletionProtectionEnabled: true`,
+        (m: string) => report(m, t.urn),
+        unknowns,
       );
   },
 );
@@ -384,16 +521,27 @@ export const deletionProtection: StackValidationPolicy = dataPolicy(
 export const backups: StackValidationPolicy = dataPolicy(
   "data-backups",
   "Once data protection applies, Aurora/RDS keep automated backups for at least `minBackupRetentionDays` (default 7, from the stage table) and DynamoDB tables have point-in-time recovery. Fix: set backupRetentionPeriod and pointInTimeRecovery: { enabled: true }.",
-  (resources, cfg, report) => {
+  (resources, cfg, report, unknowns) => {
     for (const db of clustersAndDbs(resources)) {
-      const days = peek(() => db.props.backupRetentionPeriod);
-      if ("backupRetentionPeriod" in db.props && days === undefined) continue;
-      if (typeof days !== "number" || days < cfg.minBackupRetentionDays)
-        report(`${db.name} keeps backups ${days ?? 1} day(s); set backupRetentionPeriod ≥ ${cfg.minBackupRetentionDays}`, db.urn);
+      // rds resourceCluster and resourceInstance: backup_retention_period Optional+Computed. Unset,
+      // a first preview plans it unknown with no property dependency and AWS keeps 1 day (its
+      // default): judged as unset. Taken from a resource not yet created: noted.
+      const days = attribute(db, "backupRetentionPeriod");
+      if (days.state === "unknown") {
+        unknowns.note(days.error);
+        continue;
+      }
+      const value = days.state === "set" ? days.value : undefined;
+      if (typeof value !== "number" || value < cfg.minBackupRetentionDays)
+        report(`${db.name} keeps backups ${value ?? 1} day(s); set backupRetentionPeriod ≥ ${cfg.minBackupRetentionDays}`, db.urn);
     }
     for (const t of ofType(resources, T.table))
-      requireTrue(t.props, ["pointInTimeRecovery", "enabled"], `${t.name}: set pointInTimeRecovery: { enabled: true }`, (m) =>
-        report(m, t.urn),
+      requireTrue(
+        t.props,
+        ["pointInTimeRecovery", "enabled"],
+        `${t.name}: set pointInTimeRecovery: { enabled: true }`,
+        (m) => report(m, t.urn),
+        unknowns,
       );
   },
 );
@@ -401,15 +549,27 @@ export const backups: StackValidationPolicy = dataPolicy(
 export const finalSnapshot: StackValidationPolicy = dataPolicy(
   "data-final-snapshot",
   "Once data protection applies, deleting a database or the EBS data volume leaves a snapshot: Aurora/RDS `skipFinalSnapshot: false` with a `finalSnapshotIdentifier`, EBS volumes `finalSnapshot: true`.",
-  (resources, _cfg, report) => {
+  (resources, _cfg, report, unknowns) => {
     for (const db of clustersAndDbs(resources)) {
-      const skip = peek(() => db.props.skipFinalSnapshot);
-      if (skip !== false && !("skipFinalSnapshot" in db.props && skip === undefined))
+      // rds resourceCluster and resourceInstance: skip_final_snapshot Optional, Default false (a
+      // first preview plans an unset one false, as unset means here); final_snapshot_identifier
+      // Optional, not Computed (null when unset). Either unknown was taken from a resource not yet
+      // created: noted, never passed.
+      const skip = attempt(() => db.props.skipFinalSnapshot);
+      if (!skip.known) {
+        unknowns.note(skip.error);
+        continue;
+      }
+      if (skip.value !== undefined && skip.value !== null && skip.value !== false) {
         report(`${db.name}: set skipFinalSnapshot: false`, db.urn);
-      else if (isSet(db.props, "finalSnapshotIdentifier") === false) report(`${db.name}: set finalSnapshotIdentifier`, db.urn);
+        continue;
+      }
+      const id = attempt(() => db.props.finalSnapshotIdentifier);
+      if (!id.known) unknowns.note(id.error);
+      else if (id.value === undefined || id.value === null || id.value === "") report(`${db.name}: set finalSnapshotIdentifier`, db.urn);
     }
     for (const v of ofType(resources, T.volume))
-      requireTrue(v.props, ["finalSnapshot"], `${v.name}: set finalSnapshot: true`, (m: string) => report(m, v.urn));
+      requireTrue(v.props, ["finalSnapshot"], `${v.name}: set finalSnapshot: true`, (m: string) => report(m, v.urn), unknowns);
   },
 );
 
@@ -454,12 +614,19 @@ export const targetGroupHealthChecks: ResourceValidationPolicy = resourcePolicy(
   "target-group-health-checks",
   "Target groups health-check their targets (`healthCheck.enabled` true, with the app's health `path` for HTTP), so the load balancer stops sending traffic to a failed instance and the ASG (ELB health checks) replaces it.",
   [...T.targetGroup],
-  (props, _args, report) => {
-    const hc = peek(() => props.healthCheck);
+  (props, _args, report, unknowns) => {
+    // elbv2 resourceTargetGroup: health_check Optional+Computed, its `enabled` Optional, Default
+    // true. The block unset is flagged (the app's path is needed); an unknown part is noted.
+    const block = attempt(() => props.healthCheck);
+    if (!block.known) return unknowns.note(block.error);
+    const hc = block.value;
     if (!hc) return report("set healthCheck: { enabled: true, path: <the app's health path> }");
-    if (peek(() => hc.enabled) === false) report("healthCheck.enabled is false");
-    const protocol = peek(() => hc.protocol) ?? peek(() => props.protocol);
-    if ((protocol === "HTTP" || protocol === "HTTPS") && !("path" in hc)) report("set healthCheck.path to the app's health path");
+    if (unknowns.read(() => hc.enabled) === false) report("healthCheck.enabled is false");
+    if ("path" in hc) return;
+    const own = attempt(() => hc.protocol);
+    const protocol = own.known && own.value === undefined ? attempt(() => props.protocol) : own;
+    if (!protocol.known) unknowns.note(protocol.error);
+    else if (protocol.value === "HTTP" || protocol.value === "HTTPS") report("set healthCheck.path to the app's health path");
   },
 );
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import autonaming from "../data/autonaming.json";
 import { STAGE_NUMBERS } from "../components/stages";
-import { UNKNOWN } from "../tools/mocks";
+import { MOCK_ACCOUNT_ID, UNKNOWN } from "../tools/mocks";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { plan, previewPlan } from "./helpers";
 
@@ -35,6 +35,11 @@ describe("auto-naming (data/autonaming.json): what pulumi-aws names at Check, kn
       [],
       "types missing from data/autonaming.json (read provider/resource_overrides.go and the setAutonaming rule)",
     );
+  });
+
+  it("gives every auto-named input its maximum length (the AutoName/setAutonaming call's maxlen)", () => {
+    for (const [type, rule] of Object.entries(autonaming.types as Record<string, { field: string | null; maxLength?: number }>))
+      if (rule.field) assert.ok(Number.isInteger(rule.maxLength) && rule.maxLength! > 0, `${type}: ${rule.field} has no maxLength`);
   });
 
   it("agrees with the installed @pulumi/aws: an auto-named input is optional in the SDK; setAutonaming names every `name` input unless overridden", () => {
@@ -69,7 +74,28 @@ describe("auto-naming (data/autonaming.json): what pulumi-aws names at Check, kn
   });
 });
 
-describe("grants built from known values name exactly the ARNs AWS reports once the resources exist", function () {
+/**
+ * The resource ARN formats of AWS's Service Authorization Reference ("Actions, resources, and
+ * condition keys for <service>", table "Resource types defined by <service>"), written out here,
+ * not taken from the code or the mocks. Each captures the name the grant must carry.
+ */
+const PARTITION = "(aws|aws-cn|aws-us-gov)";
+const REGION = "([a-z]{2}(-[a-z]+)+-\\d)";
+const ACCOUNT = "(\\d{12})";
+const AWS_FORMATS = {
+  // list_amazondynamodb.html, resource type `table`: arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}
+  dynamodbTable: new RegExp(`^arn:${PARTITION}:dynamodb:${REGION}:${ACCOUNT}:table/(?<name>[A-Za-z0-9_.-]{3,255})$`),
+  // list_amazonelasticache.html, resource type `replicationgroup`: arn:${Partition}:elasticache:${Region}:${Account}:replicationgroup:${ReplicationGroupId}
+  elasticacheReplicationGroup: new RegExp(`^arn:${PARTITION}:elasticache:${REGION}:${ACCOUNT}:replicationgroup:(?<name>[a-z][a-z0-9-]*)$`),
+  // list_amazonelasticache.html, resource type `user`: arn:${Partition}:elasticache:${Region}:${Account}:user:${UserId}
+  elasticacheUser: new RegExp(`^arn:${PARTITION}:elasticache:${REGION}:${ACCOUNT}:user:(?<name>[a-zA-Z][a-zA-Z0-9-]*)$`),
+  // list_amazoncloudwatchlogs.html, resource type `log-group`: arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:*
+  logGroup: new RegExp(`^arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:(?<name>[\\w#/.-]+):\\*$`),
+  // list_awssystemsmanager.html, resource type `parameter`: arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}
+  ssmParameter: new RegExp(`^arn:${PARTITION}:ssm:${REGION}:${ACCOUNT}:parameter/(?<name>[\\w./*-]+)$`),
+};
+
+describe("grants built from known values match AWS's ARN formats and name the resources they grant", function () {
   this.timeout(300_000);
   const byName = (c: Capture, type: string, suffix: string): ResourceRecord => {
     const hits = c.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
@@ -77,30 +103,49 @@ describe("grants built from known values name exactly the ARNs AWS reports once 
     return hits[0];
   };
   const resources = (grant: ResourceRecord): string[] => JSON.parse(grant.inputs.policy).Statement.flatMap((s: any) => s.Resource);
-  /** The same ARN in another region (a global table's replica keeps the table's name). */
-  const inRegion = (arn: string, region: string) =>
-    arn
-      .split(":")
-      .map((part, i) => (i === 3 ? region : part))
-      .join(":");
+  /** The ARN's parts against one AWS format: the region, account and captured name. */
+  const parse = (arn: string, format: RegExp) => {
+    const m = arn.match(format);
+    assert.ok(m, `${arn} does not match ${format}`);
+    return { partition: m[1], region: m[2], account: m[4], name: m.groups!.name };
+  };
+  const where = (region: string) => ({ partition: "aws", region, account: MOCK_ACCOUNT_ID });
 
-  it("prod: the session and NoSQL tables (in every region), the cache group and its IAM user", async () => {
+  it("prod: the session and NoSQL tables (in every region, by the table's name), the cache group and its IAM user", async () => {
     const c = await plan({ stack: "prod" });
-    const sessions = byName(c, "aws:dynamodb/table:Table", "-sessions").outputs!.arn;
-    const carts = byName(c, "aws:dynamodb/table:Table", "nosql-carts").outputs!.arn;
+    const sessions = byName(c, "aws:dynamodb/table:Table", "-sessions").outputs!.name;
+    const carts = byName(c, "aws:dynamodb/table:Table", "nosql-carts").outputs!.name;
     for (const region of ["us-east-1", "eu-west-1"]) {
-      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-sessions-table`)), [inRegion(sessions, region)]);
-      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-nosql-tables`)), [inRegion(carts, region)]);
-      assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-cache-connect`)), [
-        byName(c, "aws:elasticache/replicationGroup:ReplicationGroup", `${region}-cache`).outputs!.arn,
-        byName(c, "aws:elasticache/user:User", `${region}-cache-app-user`).outputs!.arn,
-      ]);
+      const [sessionsArn] = resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-sessions-table`));
+      assert.deepEqual(parse(sessionsArn, AWS_FORMATS.dynamodbTable), { ...where(region), name: sessions });
+      const [cartsArn] = resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-nosql-tables`));
+      assert.deepEqual(parse(cartsArn, AWS_FORMATS.dynamodbTable), { ...where(region), name: carts });
+      const [groupArn, userArn, ...rest] = resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-cache-connect`));
+      assert.deepEqual(rest, []);
+      assert.deepEqual(parse(groupArn, AWS_FORMATS.elasticacheReplicationGroup), {
+        ...where(region),
+        name: byName(c, "aws:elasticache/replicationGroup:ReplicationGroup", `${region}-cache`).outputs!.replicationGroupId,
+      });
+      assert.deepEqual(parse(userArn, AWS_FORMATS.elasticacheUser), {
+        ...where(region),
+        name: byName(c, "aws:elasticache/user:User", `${region}-cache-app-user`).inputs.userId,
+      });
+      // The app config parameter and the path below it (the parameter's name without its leading slash).
+      const config = byName(c, "aws:ssm/parameter:Parameter", `${region}-app-config`).inputs.name as string;
+      const parameterArns = resources(byName(c, "aws:iam/rolePolicy:RolePolicy", `${region}-app-read-config`));
+      const names = parameterArns.map((arn) => parse(arn, AWS_FORMATS.ssmParameter));
+      for (const n of names) assert.deepEqual({ ...n, name: "" }, { ...where(region), name: "" });
+      const [path, below] = names.map((n) => `/${n.name}`);
+      assert.equal(below, `${path}/*`);
+      assert.ok(config.startsWith(`${path}/`), `${config} is under ${path}`);
     }
   });
 
   it("dev stage 1: the Lambda may write only its own log group's streams", async () => {
     const c = await plan({ stack: "dev", stage: 1 });
     const logs = byName(c, "aws:cloudwatch/logGroup:LogGroup", "backend-logs");
-    assert.deepEqual(resources(byName(c, "aws:iam/rolePolicy:RolePolicy", "backend-logs")), [`${logs.outputs!.arn}:*`]);
+    const [arn, ...rest] = resources(byName(c, "aws:iam/rolePolicy:RolePolicy", "backend-logs"));
+    assert.deepEqual(rest, []);
+    assert.deepEqual(parse(arn, AWS_FORMATS.logGroup), { ...where("us-east-1"), name: logs.outputs!.name });
   });
 });

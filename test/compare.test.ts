@@ -666,6 +666,35 @@ describe("which replacements delete first (the program's option, else the bridge
 });
 
 describe("what a create-before-delete replacement changes for its dependents", () => {
+  it("an attribute AWS picks (planned unknown) changes on replacement; a fixed schema default does not", () => {
+    // A cluster instance left to AWS for its AZ: a replacement may land elsewhere, so a tag that
+    // echoes the old AZ is not a safe echo (the old code took every modelled attribute as fixed).
+    const DBI = "aws:rds/clusterInstance:ClusterInstance";
+    const EBS = "aws:ebs/volume:Volume";
+    const instance = (instanceClass: string) =>
+      resource(
+        DBI,
+        "db-0",
+        { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" } },
+        {
+          id: "db-0-id",
+          outputs: { clusterIdentifier: "c", instanceClass, tags: { placedIn: "us-east-1a" }, availabilityZone: "us-east-1a" },
+        },
+      );
+    const volume = resource(
+      EBS,
+      "scratch",
+      { availabilityZone: "us-east-1a", size: 10 },
+      { propertyDependencies: { availabilityZone: [urnOf(DBI, "db-0")] } },
+    );
+    const forced = { ...triggers, [DBI]: { forceNew: ["instanceClass"], forceNewNested: [], conditional: [] } };
+    const d = comparePlans(capture(instance("db.r6g.large"), volume), capture(instance("db.r6g.xlarge"), volume), forced);
+    assert.deepEqual(
+      d.replaced.map((r) => r.name),
+      ["db-0", "scratch"],
+    );
+  });
+
   const SG = "aws:ec2/securityGroup:SecurityGroup";
   const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
   const sgId = "sg-0123456789abcdef0";

@@ -41,19 +41,6 @@ describe("hardening", () => {
     assert.ok(rules.every((r) => r.inputs.fromPort === 6379 && !r.inputs.cidrIpv4 && !r.inputs.cidrIpv6));
   });
 
-  it("lets the app decrypt its database secret, only through Secrets Manager", async () => {
-    const c = await plan({ stack: "prod" });
-    const grants = ofType(c, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.endsWith("app-read-db-secret"));
-    assert.equal(grants.length, (c.outputs.regions as string[]).length, "one grant per region's app role");
-    for (const policy of grants) {
-      const statements = JSON.parse(policy.inputs.policy).Statement;
-      const kms = statements.find((s: { Action: string }) => s.Action === "kms:Decrypt");
-      assert.ok(kms, `${policy.name} grants kms:Decrypt`);
-      assert.equal(kms.Condition.StringEquals["kms:ViaService"], `secretsmanager.${policy.region}.amazonaws.com`);
-      assert.notEqual(kms.Resource, "*");
-    }
-  });
-
   it("protects every replica of a global table like the table", async () => {
     const c = await plan({ stack: "prod" });
     for (const t of ofType(c, "aws:dynamodb/table:Table")) {

@@ -310,6 +310,92 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
         }),
       expect: ["mandatory asg-multi-az-elb-health aws:autoscaling/group:Group::us-east-1-web-asg"],
     },
+    // Issue 9, security rules: a value taken from a resource not yet created is the sentinel in a
+    // first preview (rpc.go), with its property dependency. The pack must judge what is known and
+    // say, advisory, that it can't run on the rest; the SDK keeps what was reported before
+    // (server.js makeAnalyzeRpcFun / makeAnalyzeStackRpcFun push to the same list).
+    {
+      title:
+        "dev stage 6 whose database rule's CIDR, launch template's httpTokens and health check flag come from resources not yet created",
+      selection: { stack: "dev", stage: 6 },
+      config: () => ({}),
+      edit: (resources) => {
+        const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
+        const unknownFrom = (r: ResourceRecord, path: string[]) => {
+          for (const props of [r.inputs, r.outputs!]) {
+            let node: any = props;
+            for (const key of path.slice(0, -1)) node = node[key];
+            node[path[path.length - 1]] = UNKNOWN;
+          }
+          r.propertyDependencies[path[0]] = [vpc.urn];
+        };
+        for (const r of resources) {
+          if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.endsWith("db-from-web")) {
+            delete r.inputs.referencedSecurityGroupId;
+            unknownFrom(r, ["cidrIpv4"]);
+          }
+          if (r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.includes("web"))
+            unknownFrom(r, ["metadataOptions", "httpTokens"]);
+          if (r.type === "aws:lb/targetGroup:TargetGroup" && r.name.includes("web")) unknownFrom(r, ["healthCheck", "enabled"]);
+        }
+        return resources;
+      },
+      expect: [
+        "advisory no-admin-ports-from-internet aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::us-east-1-db-from-web",
+        "advisory imdsv2-required aws:ec2/launchTemplate:LaunchTemplate::us-east-1-web-lt",
+        "advisory target-group-health-checks aws:lb/targetGroup:TargetGroup::us-east-1-web-tg",
+      ],
+      views: ["preview"],
+    },
+    {
+      title: "dev stage 2 whose host's root volume comes from a resource not yet created, beside an unencrypted data volume",
+      selection: { stack: "dev", stage: 2 },
+      config: () => ({}),
+      edit: (resources) => {
+        const vpc = resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
+        return resources.map((r) =>
+          r.type === "aws:ec2/instance:Instance"
+            ? {
+                ...r,
+                inputs: { ...r.inputs, rootBlockDevice: UNKNOWN, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] },
+                outputs: { ...r.outputs, rootBlockDevice: UNKNOWN, ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] },
+                propertyDependencies: { ...r.propertyDependencies, rootBlockDevice: [vpc.urn] },
+              }
+            : r,
+        );
+      },
+      expect: [
+        "mandatory encryption-at-rest aws:ec2/instance:Instance::us-east-1-host-arm64",
+        "advisory encryption-at-rest aws:ec2/instance:Instance::us-east-1-host-arm64",
+      ],
+      views: ["preview"],
+    },
+    {
+      title: "dev stage 5 whose first public access block takes a flag from its bucket and whose second turns one off",
+      selection: { stack: "dev", stage: 5 },
+      config: () => ({}),
+      edit: (resources) => {
+        const blocks = resources.filter((r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+        const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+        return resources.map((r) => {
+          if (r === blocks[0])
+            return {
+              ...r,
+              inputs: { ...r.inputs, blockPublicAcls: UNKNOWN },
+              outputs: { ...r.outputs, blockPublicAcls: UNKNOWN },
+              propertyDependencies: { ...r.propertyDependencies, blockPublicAcls: [bucket.urn] },
+            };
+          if (r === blocks[1])
+            return { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false }, outputs: { ...r.outputs, restrictPublicBuckets: false } };
+          return r;
+        });
+      },
+      expect: [
+        "advisory s3-public-access-blocked ",
+        "mandatory s3-public-access-blocked aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::us-east-1-access-logs",
+      ],
+      views: ["preview"],
+    },
   ];
   for (const c of cases)
     for (const view of c.views ?? VIEWS) {

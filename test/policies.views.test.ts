@@ -24,7 +24,8 @@ import {
 } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
 import { renderViews } from "../tools/policy";
-import { plan, previewPlan } from "./helpers";
+import { plan, previewPlan, resourceRecord } from "./helpers";
+import { securityPolicies } from "../policies/security";
 
 const captures = async (selection: StackSelection): Promise<ViewCaptures> => ({
   normal: await plan(selection),
@@ -482,6 +483,335 @@ describe("policy views: inputs, first preview and deployed outputs give the same
           }
         assert.ok(touched > 0);
         assert.deepEqual(mandatoryVerdicts(await runPolicies(changed, policies, config, "deployed")), reference, as);
+      }
+    }
+  });
+});
+
+/*
+ * Issue 9, security rules (policies/security.ts): each value a rule reads is, in a first preview,
+ * either known, unset, or unknown because the program took it from a resource not yet created.
+ * Each case below makes one such read unknown (the sentinel, with the property dependency the
+ * engine would record) and expects the rule to judge what is known and to say, advisory, that it
+ * can't run on the rest: never a silent pass. The mutation each case kills is named.
+ */
+describe("security rules in a first preview: an unknown value is judged from what is known, or said, never passed (issue 9)", function () {
+  this.timeout(300_000);
+
+  /** A preview capture of `selection`, copied, for editing. */
+  const previewCopy = async (selection: StackSelection) => structuredClone(await previewPlan(selection));
+
+  const find = (c: { resources: ResourceRecord[] }, type: string, nameIncludes = "") => {
+    const r = c.resources.find(is(type, nameIncludes));
+    assert.ok(r, `no ${type} named *${nameIncludes}*`);
+    return r;
+  };
+
+  /**
+   * Makes `path` of `r` unknown in its inputs and in its planned outputs, as when the program takes
+   * it from `from`, a resource not yet created (the engine records that property dependency).
+   */
+  function fromNew(r: ResourceRecord, path: (string | number)[], from: ResourceRecord): void {
+    for (const props of [r.inputs, r.outputs!]) {
+      let node: any = props;
+      for (const key of path.slice(0, -1)) node = node[key] ??= typeof key === "number" ? [] : {};
+      node[path[path.length - 1]] = UNKNOWN;
+    }
+    const key = String(path[0]);
+    r.propertyDependencies[key] = [...new Set([...(r.propertyDependencies[key] ?? []), from.urn])];
+    r.dependencies = [...new Set([...r.dependencies, from.urn])];
+  }
+
+  /** Sets `key` in the inputs and the planned outputs. */
+  const set = (r: ResourceRecord, key: string, value: unknown) => {
+    r.inputs[key] = structuredClone(value);
+    r.outputs![key] = structuredClone(value);
+  };
+
+  /** What `policy` said in a run: "mandatory <resource>: <message>" and "can't run <resource>" lines, sorted. */
+  const said = (run: PolicyRun, policy: string): string[] =>
+    run.violations
+      .filter((v) => v.policyName === policy)
+      .map((v) => {
+        const where = v.urn?.split("::").pop() ?? "(stack)";
+        if (v.enforcementLevel === "advisory" && /^can't run policy '.+' during preview/.test(v.message)) return `can't run ${where}`;
+        return `${v.enforcementLevel} ${where}: ${v.message}`;
+      })
+      .sort();
+
+  const preview = (c: { resources: ResourceRecord[] } & Record<string, any>) => runPolicies(c as any, policies, {}, "preview");
+
+  // Killed by reading rootBlockDevice / ebsBlockDevices with `peek` (an unknown reads as "nothing to check").
+  it("encryption-at-rest: an instance's root or data volumes unknown are said, and a known unencrypted volume is still flagged", async () => {
+    const base = await previewCopy({ stack: "dev", stage: 2 });
+    const vpc = find(base, "aws:ec2/vpc:Vpc");
+    const rootUnknown = structuredClone(base);
+    const host = find(rootUnknown, "aws:ec2/instance:Instance");
+    fromNew(host, ["rootBlockDevice"], vpc);
+    set(host, "ebsBlockDevices", [{ deviceName: "/dev/sdf", encrypted: false }]);
+    assert.deepEqual(said(await preview(rootUnknown), "encryption-at-rest"), [
+      `can't run ${host.name}`,
+      `mandatory ${host.name}: set ebsBlockDevices[0].encrypted: true`,
+    ]);
+    const dataUnknown = structuredClone(base);
+    fromNew(find(dataUnknown, "aws:ec2/instance:Instance"), ["ebsBlockDevices"], vpc);
+    assert.deepEqual(said(await preview(dataUnknown), "encryption-at-rest"), [`can't run ${host.name}`]);
+    const oneUnknown = structuredClone(base);
+    set(find(oneUnknown, "aws:ec2/instance:Instance"), "ebsBlockDevices", [{ deviceName: "/dev/sdf", encrypted: UNKNOWN }]);
+    assert.deepEqual(said(await preview(oneUnknown), "encryption-at-rest"), [`can't run ${host.name}`]);
+  });
+
+  // Killed by `if (mappings === undefined) return` (the peek of blockDeviceMappings).
+  it("encryption-at-rest: a launch template's block device mappings unknown are said", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 4 });
+    const lt = find(c, "aws:ec2/launchTemplate:LaunchTemplate", "web");
+    fromNew(lt, ["blockDeviceMappings"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "encryption-at-rest"), [`can't run ${lt.name}`]);
+    const volume = await previewCopy({ stack: "dev", stage: 4 });
+    fromNew(find(volume, "aws:ec2/launchTemplate:LaunchTemplate", "web"), ["blockDeviceMappings", 0, "ebs", "encrypted"], lt);
+    assert.deepEqual(said(await preview(volume), "encryption-at-rest"), [`can't run ${lt.name}`]);
+  });
+
+  // Killed by reading viewerProtocolPolicy, defaultCacheBehavior or orderedCacheBehaviors with `peek`.
+  it("encryption-in-transit: a CloudFront viewer protocol policy unknown is said; a known allow-all beside it is flagged", async () => {
+    const base = await previewCopy({ stack: "dev", stage: 5 });
+    const bucket = find(base, "aws:s3/bucket:Bucket");
+    const cdnName = find(base, "aws:cloudfront/distribution:Distribution").name;
+    const ordered = structuredClone(base);
+    fromNew(find(ordered, "aws:cloudfront/distribution:Distribution"), ["orderedCacheBehaviors", 0, "viewerProtocolPolicy"], bucket);
+    assert.deepEqual(said(await preview(ordered), "encryption-in-transit"), [`can't run ${cdnName}`]);
+    const both = structuredClone(base);
+    const cdn = find(both, "aws:cloudfront/distribution:Distribution");
+    fromNew(cdn, ["orderedCacheBehaviors"], bucket);
+    cdn.inputs.defaultCacheBehavior.viewerProtocolPolicy = "allow-all";
+    assert.deepEqual(said(await preview(both), "encryption-in-transit"), [
+      `can't run ${cdnName}`,
+      `mandatory ${cdnName}: cache behaviour default allows HTTP: use redirect-to-https or https-only`,
+    ]);
+    const def = structuredClone(base);
+    fromNew(find(def, "aws:cloudfront/distribution:Distribution"), ["defaultCacheBehavior", "viewerProtocolPolicy"], bucket);
+    assert.deepEqual(said(await preview(def), "encryption-in-transit"), [`can't run ${cdnName}`]);
+  });
+
+  // Killed by `truthy(peek(() => props.publiclyAccessible))`; the unset case by flagging an unset flag.
+  it("db-not-publicly-accessible: an unknown flag is said; an Aurora instance that leaves it unset is private and passes in every view", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 4 });
+    const reader = find(c, "aws:rds/clusterInstance:ClusterInstance", "-1");
+    fromNew(reader, ["publiclyAccessible"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "db-not-publicly-accessible"), [`can't run ${reader.name}`]);
+    // rds resourceClusterInstance: publicly_accessible Optional+Computed, and
+    // resourceClusterInstanceCreate sends `false` when it is unset: AWS's default never applies.
+    const unsetFlag = degrade(
+      await captures({ stack: "dev", stage: 4 }),
+      is("aws:rds/clusterInstance:ClusterInstance", "-1"),
+      unset("publiclyAccessible"),
+    );
+    const runs = await byView(unsetFlag);
+    for (const view of VIEWS) assert.deepEqual(said(runs[view], "db-not-publicly-accessible"), [], view);
+  });
+
+  // Killed by the `peek` of metadataOptions (reports a false "optional") or of httpTokens (passes).
+  it("imdsv2-required: httpTokens or the whole metadata options unknown are said, never passed nor flagged", async () => {
+    for (const path of [["metadataOptions"], ["metadataOptions", "httpTokens"]]) {
+      const c = await previewCopy({ stack: "dev", stage: 4 });
+      const lt = find(c, "aws:ec2/launchTemplate:LaunchTemplate", "web");
+      fromNew(lt, path, find(c, "aws:ec2/vpc:Vpc"));
+      assert.deepEqual(said(await preview(c), "imdsv2-required"), [`can't run ${lt.name}`], path.join("."));
+    }
+    const host = await previewCopy({ stack: "dev", stage: 2 });
+    const instance = find(host, "aws:ec2/instance:Instance");
+    fromNew(instance, ["metadataOptions", "httpTokens"], find(host, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(host), "imdsv2-required"), [`can't run ${instance.name}`]);
+  });
+
+  // Killed by reading a rule's CIDRs (or ports) with `peek`: an unknown CIDR on a database port passes.
+  it("no-admin-ports-from-internet: an unknown CIDR or port is judged by what is known, and said when it could open a sensitive port", async () => {
+    const base = await previewCopy({ stack: "dev", stage: 6 });
+    const vpc = find(base, "aws:ec2/vpc:Vpc");
+    const policy = "no-admin-ports-from-internet";
+    // Port 80 is not sensitive: the unknown CIDR can't change the verdict.
+    const http = structuredClone(base);
+    fromNew(find(http, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-in-80-v4"), ["cidrIpv4"], vpc);
+    assert.deepEqual(said(await preview(http), policy), []);
+    // The database port from a CIDR not yet known: can't be judged.
+    const db = structuredClone(base);
+    const dbRule = find(db, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-from-web");
+    delete dbRule.inputs.referencedSecurityGroupId;
+    fromNew(dbRule, ["cidrIpv4"], vpc);
+    assert.deepEqual(said(await preview(db), policy), [`can't run ${dbRule.name}`]);
+    // From the internet on a port not yet known: can't be judged.
+    const port = structuredClone(base);
+    const open = find(port, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-in-80-v4");
+    fromNew(open, ["toPort"], vpc);
+    assert.deepEqual(said(await preview(port), policy), [`can't run ${open.name}`]);
+    // A security group's inline ingress and an aws.ec2.SecurityGroupRule (the program creates
+    // neither; the rule reads them): an unknown CIDR on SSH is said, a known open one flagged.
+    const inline = structuredClone(base);
+    const sg = find(inline, "aws:ec2/securityGroup:SecurityGroup", "web");
+    set(sg, "ingress", [
+      { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN] },
+      { protocol: "tcp", fromPort: 3389, toPort: 3389, cidrBlocks: ["0.0.0.0/0"] },
+    ]);
+    const rule = resourceRecord({
+      urn: `${sg.urn.replace("aws:ec2/securityGroup:SecurityGroup::" + sg.name, "aws:ec2/securityGroupRule:SecurityGroupRule::ssh")}`,
+      type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+      name: "ssh",
+      inputs: { type: UNKNOWN, protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] },
+      outputs: {},
+    });
+    inline.resources.push(rule);
+    assert.deepEqual(said(await preview(inline), policy), [
+      `can't run ssh`,
+      `can't run ${sg.name}`,
+      `mandatory ${sg.name}: ingress[1] opens port(s) 3389 to 0.0.0.0/0`,
+    ]);
+    rule.inputs.type = "egress";
+    assert.deepEqual(said(await preview(inline), policy), [
+      `can't run ${sg.name}`,
+      `mandatory ${sg.name}: ingress[1] opens port(s) 3389 to 0.0.0.0/0`,
+    ]);
+    // An inline rule, or the whole list, from a resource not yet created: said.
+    for (const ingress of [[UNKNOWN], UNKNOWN]) {
+      set(sg, "ingress", ingress);
+      assert.deepEqual(said(await preview(inline), policy), [`can't run ${sg.name}`], JSON.stringify(ingress));
+    }
+    Object.assign(rule.inputs, { type: "ingress", cidrBlocks: [UNKNOWN, "10.0.0.0/8"] });
+    assert.deepEqual(
+      said(await preview(inline), policy).filter((l) => l.includes("ssh")),
+      [`can't run ssh`],
+    );
+  });
+
+  // Killed by reading policyArn or managedPolicyArns with `peek`. (The documents are the iam helper's.)
+  it("iam-least-privilege: a managed policy ARN not yet known is said; a known broad one beside it is flagged", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 5 });
+    const attachment = find(c, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const role = find(c, "aws:iam/role:Role");
+    fromNew(attachment, ["policyArn"], role);
+    set(role, "managedPolicyArns", [UNKNOWN, "arn:aws:iam::aws:policy/AdministratorAccess"]);
+    const lines = said(await preview(c), "iam-least-privilege");
+    for (const expected of [
+      `can't run ${attachment.name}`,
+      `can't run ${role.name}`,
+      `mandatory ${role.name}: attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess`,
+    ])
+      assert.ok(lines.includes(expected), `${expected} in ${JSON.stringify(lines)}`);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("mandatory")),
+      [`mandatory ${role.name}: attaches the broad managed policy arn:aws:iam::aws:policy/AdministratorAccess`],
+    );
+    const whole = await previewCopy({ stack: "dev", stage: 5 });
+    fromNew(find(whole, "aws:iam/role:Role"), ["managedPolicyArns"], attachment);
+    assert.ok(said(await preview(whole), "iam-least-privilege").includes(`can't run ${role.name}`));
+  });
+
+  // Killed by `peek(() => block.props[f]) !== undefined` (an unknown flag passes) and by settling early.
+  it("s3-public-access-blocked: a flag taken from a resource not yet created is said, and the other blocks still judged", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 5 });
+    const [first, second] = c.resources.filter(is("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"));
+    fromNew(first, ["blockPublicAcls"], find(c, "aws:s3/bucket:Bucket"));
+    set(second, "restrictPublicBuckets", false);
+    assert.deepEqual(said(await preview(c), "s3-public-access-blocked"), [
+      "can't run (stack)",
+      `mandatory ${second.name}: ${second.name}: set restrictPublicBuckets to true`,
+    ]);
+  });
+
+  // Killed by `peek(() => l.props.protocol) === "HTTP"` (an unknown or unset protocol is never an
+  // HTTP listener) and by `(a.redirect?.protocol ?? "HTTPS")` (the provider's default is "#{protocol}").
+  it("alb-https-redirect: an HTTP listener's protocol unknown is said; unset, it is HTTP (no certificate) in every view", async () => {
+    const c = await previewCopy({ stack: "prod" });
+    const http = find(c, "aws:lb/listener:Listener", "us-east-1-alb-http");
+    fromNew(http, ["protocol"], find(c, "aws:lb/loadBalancer:LoadBalancer", "us-east-1-alb"));
+    http.inputs.defaultActions = http.outputs!.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }];
+    assert.deepEqual(said(await preview(c), "alb-https-redirect"), ["can't run (stack)"]);
+    // elbv2 resourceListener: protocol Optional+Computed (planned unknown, no dependency), and
+    // resourceListenerCreate asks an ALB for HTTP when no certificate is given: AWS reports "HTTP".
+    const alb = (r: ResourceRecord) => r.type === "aws:lb/listener:Listener" && r.name === "us-east-1-alb-http";
+    const unsetProtocol = degrade(await captures({ stack: "prod" }), alb, (_r, props, where, preview) => {
+      delete props.protocol;
+      if (where === "outputs") props.protocol = preview ? UNKNOWN : "HTTP";
+      props.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }];
+    });
+    await flaggedInEveryView(unsetProtocol, "alb-https-redirect", "us-east-1-alb-http");
+    // redirect.protocol Optional, Default "#{protocol}": left unset, HTTP redirects to HTTP.
+    const toSelf = degrade(await captures({ stack: "prod" }), alb, (_r, props, where) => {
+      props.defaultActions = [{ type: "redirect", redirect: { port: "443", statusCode: "HTTP_301" } }];
+      if (where === "outputs") props.defaultActions[0].redirect.protocol = "#{protocol}";
+    });
+    await flaggedInEveryView(toSelf, "alb-https-redirect", "us-east-1-alb-http");
+  });
+
+  // Killed by the `peek` of backupRetentionPeriod (an unknown period passes) and, for the unset
+  // period, by judging a planned unknown with no dependency as unjudgeable.
+  it("data-backups: a retention period from a resource not yet created is said; left unset it is flagged in every view", async () => {
+    const c = await previewCopy(devAt(PROTECT_STAGE));
+    const cluster = find(c, "aws:rds/cluster:Cluster");
+    fromNew(cluster, ["backupRetentionPeriod"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "data-backups"), ["can't run (stack)"]);
+    const unsetPeriod = degrade(await captures(devAt(PROTECT_STAGE)), is("aws:rds/cluster:Cluster"), (_r, props, where, preview) => {
+      delete props.backupRetentionPeriod;
+      if (where === "outputs") props.backupRetentionPeriod = preview ? UNKNOWN : 1;
+    });
+    await flaggedInEveryView(unsetPeriod, "data-backups", "Cluster");
+  });
+
+  // Killed by calling requireTrue without the Unknowns collector: the first unknown aborts the
+  // policy and the table after the cluster is never judged.
+  it("data-deletion-protection: an unknown flag is said and the resources after it are still judged", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 6 });
+    const cluster = find(c, "aws:rds/cluster:Cluster");
+    const table = find(c, "aws:dynamodb/table:Table");
+    fromNew(cluster, ["deletionProtection"], find(c, "aws:ec2/vpc:Vpc"));
+    set(table, "deletionProtectionEnabled", false);
+    assert.deepEqual(said(await preview(c), "data-deletion-protection"), [
+      "can't run (stack)",
+      `mandatory ${table.name}: ${table.name}: set deletionProtectionEnabled: true`,
+    ]);
+  });
+
+  // Killed by the `peek` of skipFinalSnapshot or the `isSet` of finalSnapshotIdentifier (unknown passes).
+  it("data-final-snapshot: skipFinalSnapshot or finalSnapshotIdentifier from a resource not yet created is said", async () => {
+    for (const key of ["skipFinalSnapshot", "finalSnapshotIdentifier"]) {
+      const c = await previewCopy(devAt(PROTECT_STAGE));
+      fromNew(find(c, "aws:rds/cluster:Cluster"), [key], find(c, "aws:ec2/vpc:Vpc"));
+      assert.deepEqual(said(await preview(c), "data-final-snapshot"), ["can't run (stack)"], key);
+    }
+    // skip_final_snapshot Optional, Default false: unset, a snapshot is taken, in every view.
+    const unsetSkip = degrade(await captures(devAt(PROTECT_STAGE)), is("aws:rds/cluster:Cluster"), unset("skipFinalSnapshot"));
+    const runs = await byView(unsetSkip);
+    for (const view of VIEWS) assert.deepEqual(said(runs[view], "data-final-snapshot"), [], view);
+  });
+
+  // Killed by the `peek` of healthCheck (a false "set healthCheck") or of enabled (passes).
+  it("target-group-health-checks: the health check block, its enabled flag or protocol unknown are said", async () => {
+    for (const path of [["healthCheck"], ["healthCheck", "enabled"]]) {
+      const c = await previewCopy({ stack: "dev", stage: 4 });
+      const tg = find(c, "aws:lb/targetGroup:TargetGroup", "web");
+      fromNew(tg, path, find(c, "aws:ec2/vpc:Vpc"));
+      assert.deepEqual(said(await preview(c), "target-group-health-checks"), [`can't run ${tg.name}`], path.join("."));
+    }
+    const c = await previewCopy({ stack: "dev", stage: 4 });
+    const tg = find(c, "aws:lb/targetGroup:TargetGroup", "web");
+    delete tg.inputs.healthCheck.path;
+    fromNew(tg, ["healthCheck", "protocol"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "target-group-health-checks"), [`can't run ${tg.name}`]);
+  });
+
+  // The healthy stacks: the conversion adds no verdict and no "can't run" beyond the ARN-built IAM
+  // documents, in every view (the mandatory half is also in the block above).
+  it("healthy dev stage 6 and prod: security rules say nothing they can't judge beyond ARN-built IAM documents", async () => {
+    const security = securityPolicies.map((p) => p.name);
+    for (const [selection, config] of [
+      [{ stack: "dev", stage: 6 }, {}],
+      [{ stack: "prod" }, loadPackConfig("prod").config],
+    ] as [StackSelection, PackConfig][]) {
+      const runs = await byView(await captures(selection), config);
+      for (const view of VIEWS) {
+        const lines = runs[view].violations
+          .filter((v) => security.includes(v.policyName) && (v.enforcementLevel === "mandatory" || /can't run/.test(v.message)))
+          .filter((v) => !(v.policyName === "iam-least-privilege" && v.urn?.includes("aws:iam/rolePolicy:RolePolicy")));
+        assert.deepEqual(lines, [], `${selection.stack} ${view}`);
       }
     }
   });

@@ -38,7 +38,7 @@ import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 import { CONDITIONAL_RULES, conditionalPath, instanceArchitecture } from "./conditionalTriggers";
 import { changedPaths, deepEqual, ignoredBy, isObject, type Json, withoutIndices } from "./jsonDiff";
-import { DEPLOYED_UNSET } from "./mocks";
+import { PREVIEW_UNSET, UNKNOWN } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -296,12 +296,13 @@ const providerUrn = (ref: string | null): string | null => (ref ? ref.split("::"
  * the name the provider autonames), which the planned state leaves unknown or, for an autoname,
  * draws again (the engine re-runs Check without olds on a replacement, step_generator.go lines
  * 2003-2022). Outputs the program set are echoed by the planned state and stay as they are; so
- * do the attributes the provider fills with a fixed default (`DEPLOYED_UNSET` in tools/mocks.ts).
+ * do the attributes the provider plans with a fixed schema default (the known entries of
+ * `PREVIEW_UNSET` in tools/mocks.ts; an Optional+Computed one AWS picks is planned unknown, so changes).
  * Undefined when the record carries no outputs (a hand-built plan).
  */
 function changingValues(r: ResourceRecord): { exact: Set<unknown>; strings: string[] } | undefined {
   if (!r.outputs) return undefined;
-  const fixed = DEPLOYED_UNSET[r.type] ?? {};
+  const fixed = Object.fromEntries(Object.entries(PREVIEW_UNSET[r.type] ?? {}).filter(([, v]) => v !== UNKNOWN));
   const values = [
     ...(r.id ? [r.id] : []),
     ...Object.entries(r.outputs)

@@ -12,6 +12,8 @@ export const MOCK_ACCOUNT_ID = "123456789012";
 const FALLBACK_REGION = "us-east-1";
 
 const hex = (seed: string, length: number) => createHash("sha256").update(seed).digest("hex").slice(0, length);
+/** A UUID-shaped id (8-4-4-4-12 hex), deterministic per seed. */
+const uuid = (seed: string) => hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 
 /** The service part of an AWS type token: `aws:rds/cluster:Cluster` → `rds`. */
 const serviceOf = (type: string) => type.split(":")[1]?.split("/")[0] ?? "aws";
@@ -64,12 +66,20 @@ function computedOutputs(type: string, name: string, id: string, region: string,
         endpoint: `${identifier}.cluster-c${hex(region, 11)}.${region}.rds.amazonaws.com`,
         readerEndpoint: `${identifier}.cluster-ro-c${hex(region, 11)}.${region}.rds.amazonaws.com`,
         port: 5432,
+        // The secret RDS creates for a managed master password: named `rds!cluster-<uuid>` plus the
+        // 6 characters Secrets Manager appends (AWS CLI reference, secretsmanager list-secrets,
+        // "secret:rds!cluster-a1b2c3d4-5678-90ab-cdef-EXAMPLE11111-a1b2c3"), encrypted with the
+        // account's AWS managed key aws/secretsmanager when no masterUserSecretKmsKeyId is given
+        // (RDS API reference, CreateDBCluster, MasterUserSecretKmsKeyId); RDS reports that key's
+        // ARN (MasterUserSecret.KmsKeyId). The key's id is AWS's; modelled per account and region.
         masterUserSecrets: inputs.manageMasterUserPassword
           ? [
               {
-                secretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${hex(identifier, 8)}`,
+                secretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${uuid(`rds-secret:${identifier}`)}-${hex(`suffix:${identifier}`, 6)}`,
                 secretStatus: "active",
-                kmsKeyId: "",
+                kmsKeyId:
+                  inputs.masterUserSecretKmsKeyId ??
+                  `arn:aws:kms:${region}:${account}:key/${uuid(`aws/secretsmanager:${account}:${region}`)}`,
               },
             ]
           : [],
