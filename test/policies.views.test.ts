@@ -26,6 +26,7 @@ import type { StackSelection } from "../tools/stackConfig";
 import { renderViews } from "../tools/policy";
 import { plan, previewPlan, resourceRecord } from "./helpers";
 import { securityPolicies } from "../policies/security";
+import { attribute, PLANNED_UNKNOWN_WHEN_UNSET } from "../policies/support";
 
 const captures = async (selection: StackSelection): Promise<ViewCaptures> => ({
   normal: await plan(selection),
@@ -814,5 +815,39 @@ describe("security rules in a first preview: an unknown value is judged from wha
         assert.deepEqual(lines, [], `${selection.stack} ${view}`);
       }
     }
+  });
+});
+
+describe("attribute(): which unknowns a first preview may read as unset", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { unknownCheckingProxy } = require("@pulumi/policy/proxy");
+  const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // @pulumi/policy proxy.js unknownStringValue
+  const CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
+  const CLUSTER = "aws:rds/cluster:Cluster";
+  const res = (type: string, key: string, deps: string[] = []) =>
+    ({ type, props: unknownCheckingProxy({ [key]: UNKNOWN_STRING }), propertyDependencies: { [key]: deps } }) as never;
+
+  it("an Optional+Computed attribute AWS picks, planned unknown with no dependency, is unset", () => {
+    assert.equal(attribute(res(CLUSTER_INSTANCE, "availabilityZone"), "availabilityZone").state, "unset");
+  });
+
+  it("the same attribute taken from a resource not yet created can't be judged", () => {
+    assert.equal(
+      attribute(res(CLUSTER_INSTANCE, "availabilityZone", ["urn:pulumi:t::p::aws:ec2/subnet:Subnet::s"]), "availabilityZone").state,
+      "unknown",
+    );
+  });
+
+  it("any other unknown with no dependency (an invoke over unknown arguments resolves with none) can't be judged", () => {
+    assert.equal(attribute(res(CLUSTER, "globalClusterIdentifier"), "globalClusterIdentifier").state, "unknown");
+  });
+
+  it("lists every attribute the offline preview model plans unknown when unset (tools/mocks.ts PREVIEW_UNSET)", () => {
+    const missing = Object.entries(PREVIEW_UNSET).flatMap(([type, attrs]) =>
+      Object.entries(attrs)
+        .filter(([key, value]) => value === UNKNOWN && !(PLANNED_UNKNOWN_WHEN_UNSET[type] ?? []).includes(key))
+        .map(([key]) => `${type} ${key}`),
+    );
+    assert.deepEqual(missing, []);
   });
 });
