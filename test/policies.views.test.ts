@@ -821,6 +821,12 @@ describe("security rules in a first preview: an unknown value is judged from wha
       }
     }
   });
+  // Killed by reading manageMasterUserPassword with `peek` again (an unknown read as "not managed").
+  it("db-managed-credentials: manageMasterUserPassword taken from a resource not yet created is said, not flagged", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 3 });
+    fromNew(find(c, "aws:rds/cluster:Cluster"), ["manageMasterUserPassword"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "db-managed-credentials"), ["can't run (stack)"]);
+  });
 });
 
 /** An auto-generated name's random suffix (`<name>-<7 hex>`), masked. */
