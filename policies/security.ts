@@ -393,6 +393,7 @@ export const dbManagedCredentials: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const globals = ofType(args.resources, T.globalCluster);
+    const unknowns = new Unknowns();
     for (const db of ofType(args.resources, [T.cluster, T.dbInstance])) {
       // Unset reads as "", null or absent (tools/mocks.ts); an unknown value is a value the program set.
       if (isSet(db.props, "masterPassword") !== false) {
@@ -402,7 +403,14 @@ export const dbManagedCredentials: StackValidationPolicy = {
       if (db.type === T.dbInstance && isSet(db.props, "replicateSourceDb") !== false) continue;
       const inGlobal =
         isSet(db.props, "globalClusterIdentifier") !== false || globals.some((g) => g.dependencies.some((d) => d.urn === db.urn));
-      const managed = truthy(peek(() => db.props.manageMasterUserPassword));
+      // Unset it is planned null (Optional, not Computed); unknown, the program took it from a
+      // resource not yet created, and the rule can't tell managed from not: said, not guessed.
+      const managedRead = attempt(() => db.props.manageMasterUserPassword);
+      if (!managedRead.known) {
+        unknowns.note(managedRead.error);
+        continue;
+      }
+      const managed = truthy(managedRead.value);
       // A write-only password is never in state (null once deployed); its version is.
       const writeOnly = isSet(db.props, "masterPasswordWo") !== false || isSet(db.props, "masterPasswordWoVersion") === true;
       if (inGlobal && managed) {
@@ -414,6 +422,7 @@ export const dbManagedCredentials: StackValidationPolicy = {
         report(`${db.name}: set manageMasterUserPassword: true`, db.urn);
       }
     }
+    unknowns.settle();
   },
 };
 

@@ -115,6 +115,27 @@ export class Unknowns {
   }
 }
 
+/**
+ * The Optional+Computed attributes a policy reads that the provider plans unknown in a first
+ * preview when the program leaves them unset (AWS picks the value). Read in the Terraform AWS
+ * provider's schemas, v6.58.0 (lonegunmanb/terraform-provider-aws-index; @pulumi/aws 7.48 bridges
+ * about v6.65), 2026-11-30: rds/cluster_instance.go availability_zone, publicly_accessible;
+ * autoscaling/group.go health_check_type; elbv2/listener.go protocol, ssl_policy; rds/cluster.go
+ * and rds/instance.go backup_retention_period; ec2/vpc_subnet.go availability_zone(_id);
+ * s3/bucket.go server_side_encryption_configuration; ec2/vpc_route_table.go route. Every such
+ * entry of the offline preview model (tools/mocks.ts PREVIEW_UNSET) must be here (a test checks).
+ */
+export const PLANNED_UNKNOWN_WHEN_UNSET: Readonly<Record<string, readonly string[]>> = {
+  "aws:rds/clusterInstance:ClusterInstance": ["availabilityZone", "publiclyAccessible"],
+  "aws:autoscaling/group:Group": ["healthCheckType"],
+  "aws:lb/listener:Listener": ["protocol", "sslPolicy"],
+  "aws:rds/cluster:Cluster": ["backupRetentionPeriod"],
+  "aws:rds/instance:Instance": ["backupRetentionPeriod"],
+  "aws:ec2/subnet:Subnet": ["availabilityZone", "availabilityZoneId"],
+  "aws:s3/bucket:Bucket": ["serverSideEncryptionConfiguration"],
+  "aws:ec2/routeTable:RouteTable": ["routes"],
+};
+
 /** What a stack policy can tell of one attribute: its value, unset, or unknown (with why). */
 export type Attribute = { state: "set"; value: unknown } | { state: "unset" } | { state: "unknown"; error: Error };
 
@@ -123,13 +144,21 @@ export type Attribute = { state: "set"; value: unknown } | { state: "unset" } | 
  * of two reasons, which the engine's propertyDependencies tell apart (analyzer_plugin.go sends a
  * property's dependencies when it has any): the program took it from a resource not yet created
  * (a dependency is named: it can't be judged, "unknown"), or the program left an Optional+Computed
- * attribute unset and the provider plans it unknown until AWS picks a value (no dependency:
- * "unset", as the inputs view sees it). Absent, null and "" are unset (see `isSet`).
+ * attribute unset and the provider plans it unknown until AWS picks a value (no dependency, and
+ * listed in PLANNED_UNKNOWN_WHEN_UNSET: "unset", as the inputs view sees it; any other unknown is
+ * "unknown"). Absent, null and "" are unset (see `isSet`).
  */
 export function attribute(r: PolicyResource, key: string): Attribute {
   if (r.props === undefined || r.props === null || !(key in r.props)) return { state: "unset" };
   const read = attempt(() => r.props[key]);
-  if (!read.known) return (r.propertyDependencies?.[key] ?? []).length > 0 ? { state: "unknown", error: read.error } : { state: "unset" };
+  if (!read.known) {
+    // Only an attribute the provider plans unknown when unset may be read as unset: a program-set
+    // value can be unknown with no dependency too (an output-form invoke whose arguments are
+    // unknown resolves with none, @pulumi/pulumi runtime/invoke.js), and that can't be judged.
+    const plannedUnknown = PLANNED_UNKNOWN_WHEN_UNSET[r.type]?.includes(key) ?? false;
+    const dependsOnResource = (r.propertyDependencies?.[key] ?? []).length > 0;
+    return plannedUnknown && !dependsOnResource ? { state: "unset" } : { state: "unknown", error: read.error };
+  }
   return read.value === null || read.value === "" || read.value === undefined ? { state: "unset" } : { state: "set", value: read.value };
 }
 
