@@ -122,18 +122,21 @@ export class Unknowns {
  * about v6.65), 2026-11-30: rds/cluster_instance.go availability_zone, publicly_accessible;
  * autoscaling/group.go health_check_type; elbv2/listener.go protocol, ssl_policy; rds/cluster.go
  * and rds/instance.go backup_retention_period; ec2/vpc_subnet.go availability_zone(_id);
- * s3/bucket.go server_side_encryption_configuration; ec2/vpc_route_table.go route. Every such
+ * s3/bucket.go server_side_encryption_configuration; ec2/vpc_route_table.go route; dynamodb/table.go
+ * point_in_time_recovery. Every such
  * entry of the offline preview model (tools/mocks.ts PREVIEW_UNSET) must be here (a test checks).
  */
 export const PLANNED_UNKNOWN_WHEN_UNSET: Readonly<Record<string, readonly string[]>> = {
   "aws:rds/clusterInstance:ClusterInstance": ["availabilityZone", "publiclyAccessible"],
   "aws:autoscaling/group:Group": ["healthCheckType"],
   "aws:lb/listener:Listener": ["protocol", "sslPolicy"],
+  "aws:alb/listener:Listener": ["protocol", "sslPolicy"],
   "aws:rds/cluster:Cluster": ["backupRetentionPeriod"],
   "aws:rds/instance:Instance": ["backupRetentionPeriod"],
   "aws:ec2/subnet:Subnet": ["availabilityZone", "availabilityZoneId"],
   "aws:s3/bucket:Bucket": ["serverSideEncryptionConfiguration"],
   "aws:ec2/routeTable:RouteTable": ["routes"],
+  "aws:dynamodb/table:Table": ["pointInTimeRecovery"],
 };
 
 /** What a stack policy can tell of one attribute: its value, unset, or unknown (with why). */

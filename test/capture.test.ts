@@ -25,5 +25,11 @@ describe("capture harness", () => {
     const harness = require.cache[path.resolve(__dirname, "..", "tools", "capture.ts")];
     assert.ok(harness, "the harness module is loaded");
     assert.ok(harness.children.filter((m) => m.id === PROGRAM).length <= 1, "module.children lists the program once at most");
+    // A component keeps the run that first loaded it as its module.parent: that run is emptied.
+    const component = require.cache[path.resolve(__dirname, "..", "components", "platform.ts")];
+    const first = component?.parent;
+    assert.ok(first && first.id === PROGRAM && first !== require.cache[PROGRAM], "platform.ts was first loaded by an earlier run");
+    assert.deepEqual(Object.keys(first.exports), [], "the earlier run's exports (its stack outputs) are dropped");
+    assert.deepEqual(first.children, []);
   });
 });

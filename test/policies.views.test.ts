@@ -185,6 +185,14 @@ describe("policy views: inputs, first preview and deployed outputs give the same
     await flaggedInEveryView(forwards, "alb-https-redirect", "alb-http");
   });
 
+  // Killed by reading pointInTimeRecovery as a plain unknown (a first preview plans the unset
+  // Optional+Computed block unknown with no dependency: it would only say "can't run").
+  it("data-backups: a table left without point-in-time recovery, in every view (unset, a preview plans it unknown)", async () => {
+    const c = await captures({ stack: "prod" });
+    const sessions = is("aws:dynamodb/table:Table", "sessions");
+    await flaggedInEveryView(degrade(c, sessions, unset("pointInTimeRecovery")), "data-backups", "sessions", loadPackConfig("prod").config);
+  });
+
   it("db-managed-credentials: a plaintext master password in every view; a write-only one passes once deployed (never stored)", async () => {
     const c = await captures({ stack: "dev", stage: 3 });
     const cluster = is("aws:rds/cluster:Cluster");
@@ -865,5 +873,31 @@ describe("attribute(): which unknowns a first preview may read as unset", () => 
         .map(([key]) => `${type} ${key}`),
     );
     assert.deepEqual(missing, []);
+  });
+});
+
+describe("the runner gives each policy its own view, as server.js does", () => {
+  it("a policy that changes a resource's options changes neither the next policy's view nor the capture", async () => {
+    const c = await plan({ stack: "dev", stage: 2 });
+    const before = c.resources.map((r) => r.ignoreChanges.length);
+    const seen: number[] = [];
+    const meddle = {
+      name: "meddle",
+      description: "pushes onto opts.ignoreChanges",
+      enforcementLevel: "advisory",
+      validateResource: (args: any) => void args.opts.ignoreChanges.push("tags"),
+    };
+    const look = {
+      name: "look",
+      description: "records what it sees",
+      enforcementLevel: "advisory",
+      validateResource: (args: any) => void seen.push(args.opts.ignoreChanges.length),
+    };
+    await runPolicies(c, [meddle, look] as never, {}, "inputs");
+    assert.deepEqual(seen, before);
+    assert.deepEqual(
+      c.resources.map((r) => r.ignoreChanges.length),
+      before,
+    );
   });
 });

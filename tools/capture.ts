@@ -224,6 +224,10 @@ function forgetProgram(): void {
   delete require.cache[PROGRAM];
   const at = module.children.indexOf(previous);
   if (at >= 0) module.children.splice(at, 1);
+  // Components keep the first run's module as their `module.parent`: empty it, so that no run's
+  // exports (its stack outputs, and through them its resource graph) stay reachable.
+  previous.exports = {};
+  previous.children.length = 0;
 }
 
 let shared: { captures: Map<string, Promise<Capture>>; queue: Promise<unknown> } | undefined;

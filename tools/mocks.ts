@@ -287,8 +287,9 @@ export const DEPLOYED_UNSET: Record<string, Record<string, (region: string) => u
   "aws:autoscaling/policy:Policy": { policyType: () => "SimpleScaling", adjustmentType: () => "" },
   // ebs/volume.go: final_snapshot Optional, Default false.
   "aws:ebs/volume:Volume": { finalSnapshot: () => false },
-  // dynamodb/table.go: replica Optional set: [] when none.
-  "aws:dynamodb/table:Table": { replicas: () => [] },
+  // dynamodb/table.go: replica Optional set: [] when none; point_in_time_recovery Optional+Computed,
+  // Read flattens DescribeContinuousBackups: a table without PITR reports it disabled.
+  "aws:dynamodb/table:Table": { replicas: () => [], pointInTimeRecovery: () => ({ enabled: false }) },
   // autoscaling/group.go (func.resourceGroup, index commit 0c75c3cd, read 2026-11-30):
   // health_check_type Optional+Computed; AWS's default health check type is "EC2".
   "aws:autoscaling/group:Group": { healthCheckType: () => "EC2" },
@@ -315,7 +316,8 @@ export const PREVIEW_UNSET: Record<string, Record<string, unknown>> = {
   "aws:ec2/routeTable:RouteTable": { routes: UNKNOWN },
   "aws:autoscaling/policy:Policy": { policyType: "SimpleScaling", adjustmentType: null },
   "aws:ebs/volume:Volume": { finalSnapshot: false },
-  "aws:dynamodb/table:Table": { replicas: null },
+  // dynamodb/table.go: point_in_time_recovery Optional+Computed (planned unknown when unset).
+  "aws:dynamodb/table:Table": { replicas: null, pointInTimeRecovery: UNKNOWN },
   "aws:autoscaling/group:Group": { healthCheckType: UNKNOWN },
   // ec2/vpc_subnet.go (func.resourceSubnet, index commit 0c75c3cd, read 2026-11-30):
   // availability_zone and availability_zone_id are both Optional+Computed; the one not given is

@@ -198,7 +198,8 @@ function pulumiTypeOf(resourceClass: unknown): string | undefined {
 function optionsOf(r: ResourceRecord): PolicyResourceOptions {
   return {
     protect: r.protect,
-    ignoreChanges: r.ignoreChanges,
+    // Fresh per call, as server.js builds them per policy: a policy can't change another's view.
+    ignoreChanges: [...r.ignoreChanges],
     deleteBeforeReplace: r.deleteBeforeReplace,
     aliases: aliasUrns(r),
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
