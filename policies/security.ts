@@ -175,13 +175,16 @@ export const encryptionInTransit: ResourceValidationPolicy = resourcePolicy(
  * resourceListener: protocol Optional+Computed; left unset, resourceListenerCreate asks an
  * Application Load Balancer for HTTPS when certificate_arn is set and HTTP otherwise. So an unset
  * protocol (absent, or planned unknown with no property dependency) is judged from the
- * certificate; one taken from a resource not yet created can't be judged.
+ * certificate (one taken from a resource not yet created is still a certificate); a protocol taken
+ * from a resource not yet created can't be judged.
  */
 function listenerProtocol(l: PolicyResource, unknowns: Unknowns): string | undefined {
   const protocol = attribute(l, "protocol");
   if (protocol.state === "set") return String(protocol.value).toUpperCase();
   if (protocol.state === "unknown") return void unknowns.note(protocol.error);
   const certificate = attribute(l, "certificateArn");
+  // A certificate ARN taken from a resource not yet created is an ARN, never empty: HTTPS.
+  if (certificate.state === "unknown" && (l.propertyDependencies?.certificateArn ?? []).length > 0) return "HTTPS";
   if (certificate.state === "unknown") return void unknowns.note(certificate.error);
   return certificate.state === "set" ? "HTTPS" : "HTTP";
 }

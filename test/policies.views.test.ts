@@ -756,6 +756,17 @@ describe("security rules in a first preview: an unknown value is judged from wha
     await flaggedInEveryView(toSelf, "alb-https-redirect", "us-east-1-alb-http");
   });
 
+  // Killed by noting a dependent certificate ARN as unknown (it would say "can't run").
+  it("alb-https-redirect: a listener without protocol whose certificate comes from a certificate not yet created is HTTPS", async () => {
+    const c = await previewCopy({ stack: "prod" });
+    const https = c.resources.find((r) => r.type === "aws:lb/listener:Listener" && r.name === "us-east-1-alb-https");
+    assert.ok(https, "the prod ALB's HTTPS listener");
+    delete https.inputs.protocol;
+    https.outputs!.protocol = UNKNOWN; // Optional+Computed, unset: planned unknown with no dependency
+    fromNew(https, ["certificateArn"], find(c, "aws:acm/certificate:Certificate"));
+    assert.deepEqual(said(await preview(c), "alb-https-redirect"), []);
+  });
+
   // Killed by the `peek` of backupRetentionPeriod (an unknown period passes) and, for the unset
   // period, by judging a planned unknown with no dependency as unjudgeable.
   it("data-backups: a retention period from a resource not yet created is said; left unset it is flagged in every view", async () => {
