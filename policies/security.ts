@@ -612,10 +612,11 @@ export const detailedMonitoring: ResourceValidationPolicy = resourcePolicy(
   "ec2-detailed-monitoring",
   "Advisory: EC2 instances and launch templates turn on detailed (1-minute) monitoring, so that alarms and scaling react within a minute. Fix: `monitoring: true` / `monitoring: { enabled: true }`. Costs a little per instance.",
   [T.instance, T.launchTemplate],
-  (props, args, report) => {
-    const m = peek(() => props.monitoring);
-    const on = args.type === T.instance ? truthy(m) : truthy(m?.enabled);
-    if (!on) report("detailed monitoring is off");
+  (props, args, report, unknowns) => {
+    // An unknown setting is said (advisory "can't run"), not reported as off.
+    const m = attempt(() => (args.type === T.instance ? props.monitoring : props.monitoring?.enabled));
+    if (!m.known) return unknowns.note(m.error);
+    if (!truthy(m.value)) report("detailed monitoring is off");
   },
   "advisory",
 );
@@ -624,8 +625,10 @@ export const albAccessLogs: ResourceValidationPolicy = resourcePolicy(
   "alb-access-logs",
   "Advisory: load balancers write access logs to S3 (`accessLogs: { bucket, enabled: true }`) for incident analysis.",
   [...T.lb],
-  (props, _args, report) => {
-    if (!truthy(peek(() => props.accessLogs?.enabled))) report("access logs are off");
+  (props, _args, report, unknowns) => {
+    const enabled = attempt(() => props.accessLogs?.enabled);
+    if (!enabled.known) return unknowns.note(enabled.error);
+    if (!truthy(enabled.value)) report("access logs are off");
   },
   "advisory",
 );

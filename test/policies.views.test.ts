@@ -756,6 +756,20 @@ describe("security rules in a first preview: an unknown value is judged from wha
     await flaggedInEveryView(toSelf, "alb-https-redirect", "us-east-1-alb-http");
   });
 
+  // Killed by reading the flags with `peek` (an unknown reads as "off", a false advisory).
+  it("advisory rules: access logs or detailed monitoring taken from a resource not yet created are said, not reported off", async () => {
+    const c = await previewCopy({ stack: "prod" });
+    const alb = find(c, "aws:lb/loadBalancer:LoadBalancer", "us-east-1-alb");
+    fromNew(alb, ["accessLogs", "enabled"], find(c, "aws:s3/bucket:Bucket"));
+    assert.deepEqual(
+      said(await preview(c), "alb-access-logs").filter((l) => l.includes(alb.name + ":") || l.endsWith(alb.name)),
+      [`can't run ${alb.name}`],
+    );
+    const lt = find(c, "aws:ec2/launchTemplate:LaunchTemplate", "us-east-1-web");
+    fromNew(lt, ["monitoring", "enabled"], alb);
+    assert.deepEqual(said(await preview(c), "ec2-detailed-monitoring"), [`can't run ${lt.name}`]);
+  });
+
   // Killed by noting a dependent certificate ARN as unknown (it would say "can't run").
   it("alb-https-redirect: a listener without protocol whose certificate comes from a certificate not yet created is HTTPS", async () => {
     const c = await previewCopy({ stack: "prod" });
