@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { renderUserData } from "../components/userData";
-import { stageDefinition } from "../components/stages";
+import { STAGE_NUMBERS, stageDefinition } from "../components/stages";
 import { freshPlan, ofType, one, plan, devClassSet } from "./helpers";
 
 const dev = (stage: number, set: string[] = []) => plan({ stack: "dev", stage, set: [...devClassSet(stage), ...set] });
@@ -174,7 +174,7 @@ describe("stage 3: a separate Aurora database", () => {
 });
 
 describe("every stage", () => {
-  for (const stage of [1, 2, 3, 4, 5, 6, 7]) {
+  for (const stage of STAGE_NUMBERS) {
     it(`stage ${stage}: binds every resource to an explicit provider in a known region`, async () => {
       const c = await dev(stage);
       // Every cloud resource; `random:` ones (the stage-7 master password) live only in state.

@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import { Capture, captureFresh, captureProgram, ResourceRecord, shareCaptures } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
-import { STAGES } from "../components/stages";
+import { STAGE_NUMBERS, STAGES } from "../components/stages";
 
 /**
  * Pulumi.dev.yaml keeps a cheap burstable DB class, which AWS rejects in an Aurora Global Database
@@ -83,3 +83,23 @@ export const resourceRecord = (over: Partial<ResourceRecord> & Pick<ResourceReco
   inputs: {},
   ...over,
 });
+
+/**
+ * The stacks the coverage tests plan: dev at every stage, prod walking the journey (the stage-2
+ * volume kept, as the promotion tests do) and prod as configured.
+ */
+export const JOURNEY_SELECTIONS: StackSelection[] = [
+  ...STAGE_NUMBERS.flatMap((stage) => [
+    { stack: "dev", stage },
+    { stack: "prod", stage, set: ["database.hostVolumeRetired=false"] },
+  ]),
+  { stack: "prod" },
+];
+
+/** Every custom resource type those stacks create (providers left out). */
+export async function createdTypes(): Promise<Set<string>> {
+  const types = new Set<string>();
+  for (const selection of JOURNEY_SELECTIONS)
+    for (const r of (await plan(selection)).resources) if (r.custom && !r.type.startsWith("pulumi:providers:")) types.add(r.type);
+  return types;
+}
