@@ -47,7 +47,7 @@ describe("access logs of the static bucket and the CDN (stage 5 on)", () => {
     const logs = logBucket(c);
     const staticBucket = one(c, T.bucket, "-static");
     const logging = one(c, T.logging);
-    assert.equal(logging.inputs.bucket, staticBucket.inputs.bucket ?? logging.inputs.bucket);
+    assert.deepEqual(logging.propertyDependencies.bucket, [staticBucket.urn], "the logging rule is on the static bucket");
     assert.ok(logging.dependencies.includes(staticBucket.urn) && logging.dependencies.includes(logs.urn));
     assert.equal(logging.inputs.targetPrefix, ACCESS_LOG_PREFIXES.staticBucket);
     const [policy] = forBucket(c, T.policy, "-access-logs");

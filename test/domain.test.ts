@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ConfigError, validateConfig } from "../components/config";
+import { stageDefinition, StageNumber } from "../components/stages";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
 import { Capture } from "../tools/capture";
 import { ofType, one, plan } from "./helpers";
@@ -39,6 +40,8 @@ describe("a domain whose zone is not delegated yet (domainDelegated)", () => {
       assert.deepEqual(https(c), [], "no HTTPS listener without an issued certificate");
       assert.deepEqual(ofType(c, T.record), [], "no record in a zone nobody resolves");
       assert.deepEqual(ofType(c, T.health), []);
+      if (stageDefinition(stage as StageNumber).capabilities.cdn)
+        assert.equal(ofType(c, T.distribution).length, 1, "the CDN is there to check");
       for (const d of ofType(c, T.distribution)) {
         assert.deepEqual(d.inputs.aliases ?? [], [], "CloudFront takes no alias it has no certificate for");
         assert.equal(d.inputs.viewerCertificate.cloudfrontDefaultCertificate, true);

@@ -5,9 +5,10 @@ import { loadStackConfig, StackSelection } from "../tools/stackConfig";
 import { STAGE_NUMBERS, STAGES } from "../components/stages";
 
 /**
- * Pulumi.dev.yaml keeps a cheap burstable DB class, which AWS rejects in an Aurora Global Database
- * (a ConfigError at the multi-region stage). A dev plan at that stage sets the stage's default
- * memory-optimised class, as an operator promoting dev would.
+ * A dev plan at the multi-region stage sets that stage's default (memory-optimised) DB class, as
+ * an operator promoting dev would: AWS rejects burstable classes in an Aurora Global Database (a
+ * ConfigError). Pulumi.dev.yaml carries such a class today; this keeps the tests valid if it
+ * moves back to a cheaper burstable one.
  */
 export function devClassSet(stage: number): string[] {
   const definition = STAGES.find((s) => s.stage === stage);

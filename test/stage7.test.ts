@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { comparePlans, loadReplaceTriggers } from "../tools/compare";
 import { ResourceRecord } from "../tools/capture";
 import { loadStackConfig } from "../tools/stackConfig";
-import { byUrn, ofType, one, plan } from "./helpers";
+import { byUrn, freshPlan, ofType, one, plan } from "./helpers";
 
 const prodConfig = loadStackConfig({ stack: "prod" });
 const project = prodConfig.project;
@@ -117,7 +117,7 @@ describe("stage 7 (ten million users): federation, shards, NoSQL, more regions",
       assert.equal(versions.length, 1, `${cluster.name}: its secret stores the same password`);
       assert.equal(versions[0].inputs.secretStringWoVersion, cluster.inputs.masterPasswordWoVersion, "one version number for both");
     }
-    const again = await plan({ stack: "prod", set: ["production=true"] });
+    const again = await freshPlan({ stack: "prod" });
     const d = comparePlans(c, again, loadReplaceTriggers());
     assert.deepEqual(
       [...d.replaced, ...d.updated, ...d.unknown].map((r) => r.urn),
