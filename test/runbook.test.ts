@@ -129,7 +129,7 @@ describe("npm run runbook", function () {
         "--set",
         `database.instanceClass=${globalClass}`,
       );
-      const classStep = doc.steps.find((s) => s.notes.some((n) => n.includes("db.t*")));
+      const classStep = doc.steps.find((s) => s.notes.some((n) => n.includes("memory-optimised classes")));
       assert.ok(classStep, "an instance-class step");
       assert.ok(classStep.notes.join(" ").includes(globalClass), "names the class the target plan uses");
       const regionsStep = doc.steps[stepIndex(doc.steps, /Regions after the first/)];

@@ -170,12 +170,13 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
     const { config, file } = packConfigFor(args);
     const runs: Partial<Record<View, PolicyRun>> = {};
     let normal: Capture | undefined;
+    let preview: Capture | undefined;
     for (const view of args.views) {
-      const capture = view === "preview" ? await load(args.selection, true) : (normal ??= await load(args.selection, false));
+      const capture = view === "preview" ? (preview ??= await load(args.selection, true)) : (normal ??= await load(args.selection, false));
       runs[view] = await runner().runPolicies(capture, pack().policies, config, view);
     }
     const first = runs[args.views[0]]!;
-    const capture = normal ?? (await load(args.selection, true));
+    const capture = (normal ?? preview)!;
     const source = file ? `pack config ${path.relative(process.cwd(), path.resolve(file))}` : "default pack config";
     const failed = Object.values(runs).some((run) => run!.violations.some((v) => v.enforcementLevel === "mandatory"));
     if (args.json) {

@@ -1,6 +1,7 @@
 /** `promote`: change a stack's stage, with the operator steps of every one-stage step it crosses. */
+import { GLOBAL_DATABASE_CLASS_FAMILIES } from "../../components/awsFacts";
 import { parameterPath } from "../../components/region";
-import { firstStageWith, isStageNumber, STAGE_NUMBERS, stageDefinition, StageNumber } from "../../components/stages";
+import { isStageNumber, STAGE_NUMBERS, stageDefinition, StageNumber } from "../../components/stages";
 import { Capture, CaptureOptions } from "../capture";
 import { wholeNumber } from "../cli";
 import { loadStackConfig, UsageError } from "../stackConfig";
@@ -99,22 +100,15 @@ const DETAILS: Partial<Record<OperatorStepId, (ctx: Context) => Detail>> = {
     commands: [`pulumi stack output internalLoadBalancerDns --stack ${stack}   # the web tier reaches the services here`],
     notes: ["Each service's instances serve its `path` on its `port`; until its code is deployed, its target group reports unhealthy."],
   }),
-  "global-instance-class": ({ stack, after, afterOptions }) => {
+  "global-instance-class": ({ after, afterOptions }) => {
     const instanceClass = after.resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance")?.inputs.instanceClass;
-    const burstable = typeof instanceClass === "string" && /^db\.t/.test(instanceClass);
     const secondaries = configuredRegions(afterOptions).slice(1);
-    const multiRegionStage = firstStageWith((c) => c.multiRegion);
+    // The plan itself refuses a class outside GLOBAL_DATABASE_CLASS_FAMILIES (data/aurora-global.json)
+    // with exit 2 and the key to set, so a target plan that got here already has an accepted class.
     return {
-      commands: burstable
-        ? [
-            `pulumi config set --stack ${stack} --path database.instanceClass ${stageDefinition(multiRegionStage!).defaults.database.instanceClass}`,
-          ]
-        : [],
+      commands: [],
       notes: [
-        "Aurora Global Database needs a memory-optimised instance class (no db.t* classes).",
-        burstable
-          ? `The target plan uses ${instanceClass}: change it before promoting.`
-          : `The target plan uses ${instanceClass ?? "the stage default"}: fine.`,
+        `Aurora Global Database takes only memory-optimised classes (${GLOBAL_DATABASE_CLASS_FAMILIES.join(", ")}); the target plan uses ${instanceClass ?? "the stage default"}.`,
       ],
       then: [
         {
