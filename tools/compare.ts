@@ -38,7 +38,7 @@ import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 import { CONDITIONAL_RULES, conditionalPath, instanceArchitecture } from "./conditionalTriggers";
 import { changedPaths, deepEqual, ignoredBy, isObject, type Json, withoutIndices } from "./jsonDiff";
-import { PREVIEW_UNSET, UNKNOWN } from "./mocks";
+import { AUTONAMING, PREVIEW_UNSET, UNKNOWN } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -86,23 +86,20 @@ export interface ReplaceOrder {
 export type ReplaceOrders = Record<string, ReplaceOrder>;
 
 export const REPLACE_ORDER_FILE = path.resolve(__dirname, "..", "data", "delete-before-replace.json");
-export const AUTONAMING_FILE = path.resolve(__dirname, "..", "data", "autonaming.json");
 
 let defaultOrders: ReplaceOrders | undefined;
 
-/** Reads `data/delete-before-replace.json` (or another file of the same shape) with `data/autonaming.json`. */
-export function loadReplaceOrders(file = REPLACE_ORDER_FILE, autonamingFile = AUTONAMING_FILE): ReplaceOrders {
-  const isDefault = file === REPLACE_ORDER_FILE && autonamingFile === AUTONAMING_FILE;
-  if (isDefault && defaultOrders) return defaultOrders;
+/** Reads `data/delete-before-replace.json` (or another file of the same shape) with the auto-naming data the mocks read. */
+export function loadReplaceOrders(file = REPLACE_ORDER_FILE): ReplaceOrders {
+  if (file === REPLACE_ORDER_FILE && defaultOrders) return defaultOrders;
   const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { types: Record<string, { deleteBeforeReplace?: boolean }> };
-  const autonaming = JSON.parse(fs.readFileSync(autonamingFile, "utf8")) as { types: Record<string, { field: string | null }> };
   const orders = Object.fromEntries(
     Object.entries(doc.types).map(([type, t]) => {
-      const field = autonaming.types[type]?.field;
+      const field = AUTONAMING[type]?.field;
       return [type, { autoNamed: field ? [field] : [], deleteBeforeReplace: t.deleteBeforeReplace ?? false }];
     }),
   );
-  if (isDefault) defaultOrders = orders;
+  if (file === REPLACE_ORDER_FILE) defaultOrders = orders;
   return orders;
 }
 
