@@ -1,6 +1,16 @@
 import * as assert from "node:assert/strict";
 import type { Capture } from "../tools/capture";
-import { DEFAULT_ASSUMPTIONS, estimateCost, loadPrices, parseAssumptions, PriceEntry, PriceTable } from "../tools/cost";
+import {
+  costDelta,
+  DEFAULT_ASSUMPTIONS,
+  estimateCost,
+  loadPrices,
+  parseAssumptions,
+  PriceEntry,
+  PriceTable,
+  renderCostDelta,
+  unpricedWarning,
+} from "../tools/cost";
 import { runPlan } from "../tools/plan";
 import { plan, resourceRecord } from "./helpers";
 
@@ -110,6 +120,17 @@ describe("monthly cost estimate", () => {
       assert.deepEqual(sized, [], JSON.stringify(selection));
       assert.ok(est.total > 0);
     }
+  });
+
+  it("a delta says when an item has no price: a move to an unpriced instance type is not a saving", async () => {
+    const prices = loadPrices();
+    const from = estimateCost(await plan({ stack: "dev", stage: 5 }), prices);
+    const to = estimateCost(await plan({ stack: "dev", stage: 5, set: ["compute.instanceType=t4g.large"] }), prices);
+    assert.ok(!JSON.stringify(prices.prices).includes('"t4g.large"'), "t4g.large has no price in data/prices.json");
+    const d = costDelta(from, to);
+    assert.ok(d.unpriced.to > d.unpriced.from);
+    assert.match(renderCostDelta(d), /delta incomplete: \d+ item\(s\) of the target/);
+    assert.equal(unpricedWarning(costDelta(from, from)) === "", from.unpriced.length === 0);
   });
 
   it("plan --json carries the estimate; the tree ends with it; --compare shows the monthly delta", async () => {

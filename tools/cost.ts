@@ -457,7 +457,24 @@ export function costDelta(from: CostEstimate, to: CostEstimate) {
     }))
     .filter((x) => x.delta !== 0)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || a.component.localeCompare(b.component));
-  return { currency: to.currency, from: from.total, to: to.total, delta: round(to.total - from.total), byComponent, note: ESTIMATE_NOTE };
+  // Items without a price are left out of both totals: say so, or a move to an unpriced instance
+  // type would read as a saving.
+  const unpriced = { from: from.unpriced.length, to: to.unpriced.length };
+  return {
+    currency: to.currency,
+    from: from.total,
+    to: to.total,
+    delta: round(to.total - from.total),
+    byComponent,
+    unpriced,
+    note: ESTIMATE_NOTE,
+  };
+}
+
+/** The warning a delta carries when either side has items without a price; "" when none. */
+export function unpricedWarning(d: ReturnType<typeof costDelta>): string {
+  if (d.unpriced.from === 0 && d.unpriced.to === 0) return "";
+  return `delta incomplete: ${d.unpriced.to} item(s) of the target and ${d.unpriced.from} of the current plan are not priced and left out of both totals`;
 }
 
 export function renderCostDelta(d: ReturnType<typeof costDelta>): string {
@@ -465,6 +482,7 @@ export function renderCostDelta(d: ReturnType<typeof costDelta>): string {
     "",
     `Estimated monthly cost: ${money(d.from, d.currency)} → ${money(d.to, d.currency)} (${signed(d.delta, d.currency)} a month; an estimate, see plan output for assumptions)`,
     ...d.byComponent.map((x) => `  ${signed(x.delta, d.currency).padStart(12)}  ${x.component}`),
+    ...(unpricedWarning(d) ? [`  ${unpricedWarning(d)}`] : []),
   ];
   return out.join("\n") + "\n";
 }

@@ -11,7 +11,7 @@ import { STAGES, StageDefinition } from "../components/stages";
 import { buildArchitecture, renderArchitectureMermaid } from "./architecture";
 import { Capture, captureProgram } from "./capture";
 import { comparePlans, loadReplaceTriggers } from "./compare";
-import { costDelta, CostEstimate, estimateCost, loadPrices } from "./cost";
+import { costDelta, CostEstimate, estimateCost, loadPrices, unpricedWarning } from "./cost";
 import { planRegions } from "./render";
 import { loadStackConfig, StackSelection } from "./stackConfig";
 
@@ -84,7 +84,7 @@ function promotionSection(
     "",
     `- ${c.added} to add, ${c.updated} to update, ${c.replaced} to replace, ${c.removed} to delete, ${c.unchanged} unchanged`,
     `- stateful resources removed or replaced: ${diff.statefulAtRisk.length === 0 ? "none" : diff.statefulAtRisk.map((r) => `${r.change} ${r.name}`).join(", ")}`,
-    `- estimated monthly cost: ${money(delta.from)} → ${money(delta.to)} (${delta.delta < 0 ? "−" : "+"}${money(Math.abs(delta.delta))})`,
+    `- estimated monthly cost: ${money(delta.from)} → ${money(delta.to)} (${delta.delta < 0 ? "−" : "+"}${money(Math.abs(delta.delta))})${unpricedWarning(delta) ? `; ${unpricedWarning(delta)}` : ""}`,
   ];
 }
 
