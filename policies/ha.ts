@@ -8,6 +8,7 @@ import {
   asArray,
   attempt,
   attribute,
+  type Attribute,
   dependenciesOf,
   dependentsOf,
   findStageMarkers,
@@ -220,7 +221,16 @@ function lbsServing(resources: PolicyResource[], t: Target, unknowns: Unknowns):
   return undefined;
 }
 
-const internetFacing = (lb: PolicyResource) => peek(() => lb.props.internal) !== true;
+/**
+ * Whether `lb` faces the internet: `internal` unset (Optional+Computed, AWS's default is
+ * internet-facing) or false. An `internal` the rule can't see counts as internet-facing (the web
+ * tier's stricter checks apply: fail closed) and, given `unknowns`, is noted.
+ */
+function internetFacing(lb: PolicyResource, unknowns?: Unknowns): boolean {
+  const internal = attribute(lb, "internal");
+  if (internal.state === "unknown") unknowns?.note(internal.error);
+  return !(internal.state === "set" && internal.value === true);
+}
 
 /**
  * Whether `asg` is the web tier: one of its target groups is served by an internet-facing load
@@ -228,7 +238,7 @@ const internetFacing = (lb: PolicyResource) => peek(() => lb.props.internal) !==
  */
 function isWebAsg(resources: PolicyResource[], asg: PolicyResource, unknowns: Unknowns): boolean | undefined {
   const served = asgTargets(resources, asg).map((t) => lbsServing(resources, t, unknowns));
-  if (served.some((lbs) => (lbs ?? []).some(internetFacing))) return true;
+  if (served.some((lbs) => (lbs ?? []).some((lb) => internetFacing(lb)))) return true;
   return served.some((lbs) => lbs === undefined) ? undefined : false;
 }
 
@@ -291,14 +301,17 @@ export const loadBalancerSubnets: StackValidationPolicy = stagePolicy(
   },
 );
 
-/** Nodes of a replication group: numCacheClusters, or shards × (replicas + 1). */
-function cacheNodes(rg: PolicyResource): number | undefined {
-  const n = peek(() => rg.props.numCacheClusters);
-  if (typeof n === "number") return n;
-  const groups = peek(() => rg.props.numNodeGroups);
-  const replicas = peek(() => rg.props.replicasPerNodeGroup);
-  if (typeof replicas === "number") return (typeof groups === "number" ? groups : 1) * (replicas + 1);
-  return undefined;
+/**
+ * Nodes of a replication group: numCacheClusters, or shards × (replicas + 1); one when neither is
+ * set (AWS's default). Undefined, noted, when a count the answer depends on can't be seen.
+ */
+function cacheNodes(rg: PolicyResource, unknowns: Unknowns): number | undefined {
+  const [n, groups, replicas] = ["numCacheClusters", "numNodeGroups", "replicasPerNodeGroup"].map((k) => attribute(rg, k));
+  const value = (a: Attribute) => (a.state === "set" && typeof a.value === "number" ? a.value : undefined);
+  if (value(n) !== undefined) return value(n);
+  const unseen = [n, groups, replicas].find((a) => a.state === "unknown");
+  if (unseen?.state === "unknown") return void unknowns.note(unseen.error);
+  return value(replicas) !== undefined ? (value(groups) ?? 1) * (value(replicas)! + 1) : 1;
 }
 
 export const cacheMultiAz: StackValidationPolicy = stagePolicy(
@@ -318,8 +331,8 @@ export const cacheMultiAz: StackValidationPolicy = stagePolicy(
         (m) => report(m, rg.urn),
         unknowns,
       );
-      const nodes = cacheNodes(rg) ?? 1;
-      if (nodes < s.definition.minimums.cacheNodes)
+      const nodes = cacheNodes(rg, unknowns);
+      if (nodes !== undefined && nodes < s.definition.minimums.cacheNodes)
         report(`${rg.name} has ${nodes} node(s); ${label(s)} needs ${s.definition.minimums.cacheNodes}`, rg.urn);
     }
   },
@@ -540,7 +553,7 @@ export const multiRegion: StackValidationPolicy = stagePolicy(
     for (const region of regions) {
       const here = (t: string | readonly string[]) => ofType(resources, t).filter((r) => regionOf(r) === region);
       const missing: string[] = [];
-      if (caps.loadBalancedWebTier && !here(T.lb).some(internetFacing)) missing.push("internet-facing load balancer");
+      if (caps.loadBalancedWebTier && !here(T.lb).some((lb) => internetFacing(lb, unknowns))) missing.push("internet-facing load balancer");
       if (caps.loadBalancedWebTier && here(T.asg).length === 0) missing.push("Auto Scaling group");
       if (caps.cache && here(T.cache).length === 0) missing.push("ElastiCache replication group");
       if (caps.aurora && here(T.cluster).length === 0) missing.push("Aurora cluster");

@@ -123,7 +123,8 @@ export class Unknowns {
  * autoscaling/group.go health_check_type; elbv2/listener.go protocol, ssl_policy; rds/cluster.go
  * and rds/instance.go backup_retention_period; ec2/vpc_subnet.go availability_zone(_id);
  * s3/bucket.go server_side_encryption_configuration; ec2/vpc_route_table.go route; dynamodb/table.go
- * point_in_time_recovery. Every such
+ * point_in_time_recovery; elbv2/load_balancer.go internal; elasticache/replication_group.go
+ * num_cache_clusters, num_node_groups, replicas_per_node_group. Every such
  * entry of the offline preview model (tools/mocks.ts PREVIEW_UNSET) must be here (a test checks).
  */
 export const PLANNED_UNKNOWN_WHEN_UNSET: Readonly<Record<string, readonly string[]>> = {
@@ -137,6 +138,9 @@ export const PLANNED_UNKNOWN_WHEN_UNSET: Readonly<Record<string, readonly string
   "aws:s3/bucket:Bucket": ["serverSideEncryptionConfiguration"],
   "aws:ec2/routeTable:RouteTable": ["routes"],
   "aws:dynamodb/table:Table": ["pointInTimeRecovery"],
+  "aws:lb/loadBalancer:LoadBalancer": ["internal"],
+  "aws:alb/loadBalancer:LoadBalancer": ["internal"],
+  "aws:elasticache/replicationGroup:ReplicationGroup": ["numCacheClusters", "numNodeGroups", "replicasPerNodeGroup"],
 };
 
 /** What a stack policy can tell of one attribute: its value, unset, or unknown (with why). */

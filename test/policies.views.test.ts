@@ -771,6 +771,21 @@ describe("security rules in a first preview: an unknown value is judged from wha
     assert.deepEqual(said(await preview(c), "ec2-detailed-monitoring"), [`can't run ${lt.name}`]);
   });
 
+  // Killed by reading the node counts with `peek` (an unknown count read as one node, a false mandatory).
+  it("cache-multi-az-failover: a node count taken from a resource not yet created is said, not read as one node", async () => {
+    const c = await previewCopy({ stack: "dev", stage: 5 });
+    fromNew(find(c, "aws:elasticache/replicationGroup:ReplicationGroup"), ["numCacheClusters"], find(c, "aws:ec2/vpc:Vpc"));
+    assert.deepEqual(said(await preview(c), "cache-multi-az-failover"), ["can't run (stack)"]);
+  });
+
+  // Killed by reading `internal` with `peek` (an unknown counted as internet-facing, a silent pass).
+  it("multi-region-global-data: a load balancer whose `internal` can't be seen is said, not taken as internet-facing", async () => {
+    const c = await previewCopy({ stack: "prod" });
+    const alb = find(c, "aws:lb/loadBalancer:LoadBalancer", "eu-west-1-alb");
+    fromNew(alb, ["internal"], find(c, "aws:ec2/vpc:Vpc", "eu-west-1"));
+    assert.deepEqual(said(await preview(c), "multi-region-global-data"), ["can't run (stack)"]);
+  });
+
   // Killed by noting a dependent certificate ARN as unknown (it would say "can't run").
   it("alb-https-redirect: a listener without protocol whose certificate comes from a certificate not yet created is HTTPS", async () => {
     const c = await previewCopy({ stack: "prod" });
