@@ -48,7 +48,6 @@ export class Cdn extends pulumi.ComponentResource {
   readonly hostedZoneId: pulumi.Output<string>;
   readonly distributionId: pulumi.Output<string>;
   readonly bucketName: pulumi.Output<string>;
-  readonly accessLogBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: CdnArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scaling:cdn:Cdn", name, {}, opts);
@@ -184,7 +183,6 @@ export class Cdn extends pulumi.ComponentResource {
     this.hostedZoneId = distribution.hostedZoneId;
     this.distributionId = distribution.id;
     this.bucketName = bucket.bucket;
-    this.accessLogBucketName = logs.bucket.bucket;
     this.registerOutputs({ domainName: this.domainName, bucketName: this.bucketName });
   }
 

@@ -103,8 +103,6 @@ export class DatabaseTier extends pulumi.ComponentResource {
   readonly globalClusterIds: Record<string, pulumi.Output<string>> = {};
   /** Home region only: the program-managed master secret of each cluster name. */
   readonly masterSecretArns: Record<string, pulumi.Output<string>> = {};
-  /** Home region only: the writer endpoint of each global database, which follows a switchover. */
-  readonly globalWriterEndpoints: Record<string, pulumi.Output<string>> = {};
   /** Home region only: the engine version each global database runs (secondaries must match it). */
   readonly engineVersions: Record<string, pulumi.Output<string>> = {};
   readonly region: string;
@@ -241,7 +239,6 @@ export class DatabaseTier extends pulumi.ComponentResource {
           { ...stateful, dependsOn: writer ? [writer] : [], ignoreChanges: ["sourceDbClusterIdentifier"] },
         );
         this.globalClusterIds[plan.name] = global.id;
-        this.globalWriterEndpoints[plan.name] = global.endpoint;
         this.engineVersions[plan.name] = global.engineVersionActual;
       }
       return {

@@ -31,7 +31,6 @@ export interface NameRule {
 
 export const NAME_RULES_FILE = path.resolve(__dirname, "..", "data", "aws-name-rules.json");
 const data = JSON.parse(fs.readFileSync(NAME_RULES_FILE, "utf8")) as { read: string; rules: Record<string, NameRule> };
-export const NAME_RULES_READ = data.read;
 
 export type NameRuleId =
   | "ssmParameterName"
