@@ -665,6 +665,50 @@ describe("which replacements delete first (the program's option, else the bridge
   });
 });
 
+describe("outputs an in-place update recomputes (UPDATE_RECOMPUTED)", () => {
+  const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+  const ASG = "aws:autoscaling/group:Group";
+  const template = (inputs: Record<string, unknown>) =>
+    resource(
+      LT,
+      "web-lt",
+      { updateDefaultVersion: true, ...inputs },
+      { id: "lt-1", outputs: { ...inputs, latestVersion: 1, defaultVersion: 1 } },
+    );
+  const group = resource(
+    ASG,
+    "web-asg",
+    { launchTemplate: { id: "lt-1", version: "1" }, minSize: 2 },
+    { propertyDependencies: { launchTemplate: [urnOf(LT, "web-lt")] } },
+  );
+
+  it("a launch template change makes the group's launchTemplate.version unknown: the group is updated too", () => {
+    const d = comparePlans(
+      capture(template({ instanceType: "t4g.small" }), group),
+      capture(template({ instanceType: "t4g.large" }), group),
+      triggers,
+    );
+    assert.deepEqual(
+      d.updated.map((r) => r.name),
+      ["web-lt", "web-asg"],
+    );
+    assert.match(d.updated[1].changes[0].unknownBecause ?? "", /LaunchTemplate web-lt is updated \(its latestVersion is recomputed\)/);
+  });
+
+  it("a description-only change recomputes no version: the group is unchanged", () => {
+    const d = comparePlans(
+      capture(template({ instanceType: "t4g.small", description: "a" }), group),
+      capture(template({ instanceType: "t4g.small", description: "b" }), group),
+      triggers,
+    );
+    assert.deepEqual(
+      d.updated.map((r) => r.name),
+      ["web-lt"],
+    );
+    assert.equal(d.unchanged, 1);
+  });
+});
+
 describe("what a create-before-delete replacement changes for its dependents", () => {
   it("an attribute AWS picks (planned unknown) changes on replacement; a fixed schema default does not", () => {
     // A cluster instance left to AWS for its AZ: a replacement may land elsewhere, so a tag that

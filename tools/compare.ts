@@ -38,7 +38,7 @@ import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 import { CONDITIONAL_RULES, conditionalPath, instanceArchitecture } from "./conditionalTriggers";
 import { changedPaths, deepEqual, ignoredBy, isObject, type Json, withoutIndices } from "./jsonDiff";
-import { AUTONAMING, PREVIEW_UNSET, UNKNOWN } from "./mocks";
+import { AUTONAMING, PREVIEW_UNSET, UNKNOWN, UPDATE_RECOMPUTED } from "./mocks";
 
 import { isStateful, STATEFUL_TYPES } from "../components/stateful";
 
@@ -323,8 +323,19 @@ function unknownInputsOf(
   replaced: Map<string, ResourceRecord>,
   created: Map<string, ResourceRecord>,
   deleteFirst: Set<string>,
+  recomputed: Map<string, Recomputed> = new Map(),
 ): UnknownInputs {
   const out: UnknownInputs = new Map();
+  // An input taken from an output an in-place update recomputes (UPDATE_RECOMPUTED) is unknown too.
+  for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
+    if (!(key in target.inputs)) continue;
+    const values = leaves(target.inputs[key]).map(String);
+    for (const d of deps) {
+      const r = recomputed.get(d);
+      const hit = r?.outputs.find((o) => o.values.some((v) => values.includes(v)));
+      if (r && hit) out.set(key, `${shortType(r.record.type)} ${r.record.name} is updated (its ${hit.output} is recomputed)`);
+    }
+  }
   const what = (r: ResourceRecord) => `${shortType(r.type)} ${r.name} ${replaced.has(r.urn) ? "is replaced" : "is created"}`;
   for (const [key, deps] of Object.entries(target.propertyDependencies ?? {})) {
     // A resource created in this update has unknown computed outputs in a preview too (the engine's
@@ -352,6 +363,22 @@ function unknownInputsOf(
 }
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
+
+/** An updated resource's outputs the update recomputes, with the values dependents may have taken. */
+interface Recomputed {
+  record: ResourceRecord;
+  outputs: { output: string; values: string[] }[];
+}
+
+/** What an in-place update of `target` (its changed input paths) recomputes, per UPDATE_RECOMPUTED. */
+function recomputedBy(target: ResourceRecord, changed: string[]): Recomputed | undefined {
+  const tops = new Set(changed.map((p) => p.split(".")[0]));
+  const outputs = (UPDATE_RECOMPUTED[target.type] ?? [])
+    .filter((rule) => (rule.when?.(target.inputs) ?? true) && [...tops].some((k) => !rule.unless.includes(k)))
+    .map((rule) => ({ output: rule.output, values: leaves(target.outputs?.[rule.output]).map(String) }))
+    .filter((o) => o.values.length > 0);
+  return outputs.length > 0 ? { record: target, outputs } : undefined;
+}
 
 function valueChanges(from: ResourceRecord, to: ResourceRecord, paths: string[], unknownInputs: UnknownInputs): ValueChange[] {
   return paths.map((p) =>
@@ -406,13 +433,19 @@ export function comparePlans(from: Capture, to: Capture, triggers: ReplaceTrigge
   // lines 3268-3411) adds each dependent it must replace to the same set and goes on through that
   // dependent's dependents, every input taken from a member of the set unknown.
   const deleteFirst = new Set<string>();
+  const recomputed = new Map<string, Recomputed>();
   let outcome = new Map<string, { c: Classified; unknownInputs: UnknownInputs; cascadeFrom: string[] }>();
   for (let pass = 0; pass <= pairs.length; pass++) {
     outcome = new Map();
     let grew = false;
     for (const [source, target] of pairs) {
-      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, deleteFirst);
+      const unknownInputs = unknownInputsOf(target, replacedTargets, createdTargets, deleteFirst, recomputed);
       const c = classify(source, target, triggers, unknownInputs);
+      const updates = target.custom && c.reasons.length === 0 ? recomputedBy(target, c.changedPaths) : undefined;
+      if (updates && !recomputed.has(target.urn)) {
+        recomputed.set(target.urn, updates);
+        grew = true;
+      }
       const cascadeFrom = [
         ...new Set(
           [...unknownInputs.keys()].flatMap((k) =>

@@ -326,6 +326,22 @@ export const PREVIEW_UNSET: Record<string, Record<string, unknown>> = {
   "aws:ec2/subnet:Subnet": { availabilityZone: UNKNOWN, availabilityZoneId: UNKNOWN },
 };
 
+/**
+ * Outputs the provider recomputes on an in-place update, planned unknown in that update's preview
+ * (so an input a dependent took from them is unknown too): per type, the output and the changed
+ * inputs that do not recompute it. ec2/ec2_launch_template.go (terraform-provider-aws, read in
+ * lonegunmanb/terraform-provider-aws-index up to v6.58.0 on 2026-11-30; @pulumi/aws 7.48 bridges
+ * about v6.65): CustomizeDiff `customdiff.ComputedIf("latest_version", ...)` on any change but
+ * name, name_prefix, description, default_version, update_default_version; `default_version`
+ * likewise, on any change but name, name_prefix, description, when update_default_version is true.
+ */
+export const UPDATE_RECOMPUTED: Record<string, { output: string; unless: string[]; when?: (inputs: Record<string, any>) => boolean }[]> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": [
+    { output: "latestVersion", unless: ["name", "namePrefix", "description", "defaultVersion", "updateDefaultVersion"] },
+    { output: "defaultVersion", unless: ["name", "namePrefix", "description"], when: (inputs) => inputs.updateDefaultVersion === true },
+  ],
+};
+
 /** How pulumi-aws auto-names one type at Check (data/autonaming.json): the field, or null for none. */
 export interface AutonamingRule {
   field: string | null;
