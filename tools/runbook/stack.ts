@@ -3,21 +3,12 @@ import { ConfigError, STAGE_ALLOWED } from "../../components/config";
 import { isStageNumber, StageNumber } from "../../components/stages";
 import { Capture, captureProgram, CaptureOptions, ResourceRecord } from "../capture";
 
-const captures = new Map<string, Promise<Capture>>();
-
 /**
- * The plan of a stack config, once per distinct config in a process (the program is deterministic,
- * SPEC invariant 5): runbooks run in one process (the tests) share the plans they both need.
+ * The plan of a stack config. One process that plans many times (the tests) shares plans through
+ * `shareCaptures()` in tools/capture.ts; a runbook CLI plans each config once anyway.
  */
 export function capture(options: CaptureOptions): Promise<Capture> {
-  const key = JSON.stringify(options);
-  let result = captures.get(key);
-  if (!result) {
-    result = captureProgram(options);
-    captures.set(key, result);
-    result.catch(() => captures.delete(key));
-  }
-  return result;
+  return captureProgram(options);
 }
 
 const projectKey = (options: CaptureOptions, key: string) => `${options.project}:${key}`;
