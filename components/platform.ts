@@ -1,3 +1,4 @@
+import { READINESS_PATH } from "./appPaths";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LambdaBackend } from "./backend";
@@ -10,12 +11,10 @@ import { StaticSite } from "./site";
 
 /** Route 53, CloudFront and their certificates are homed in us-east-1, whatever the stack's regions. */
 export const GLOBAL_SERVICES_REGION = "us-east-1";
-/**
- * The app's readiness path (app/server.js): 200 only when the instance reaches its database. Route
- * 53 probes it, so latency routing drops a region that cannot reach its data; the ALB's target
- * health stays on the shallow health path, so a database blip never empties a target group.
- */
-export const READINESS_PATH = "/ready";
+export { READINESS_PATH } from "./appPaths";
+
+/** The Route 53 health check probing one region's origin (its Name tag, which the runbooks look up). */
+export const originHealthCheckName = (region: string) => `origin-${region}-health`;
 /** Tag of the SSM parameter that tells the policy pack which stage the stack is at. */
 export const STAGE_MARKER_TAG = { key: "scaling:role", value: "stage-marker" } as const;
 
@@ -164,7 +163,7 @@ export class Platform extends pulumi.ComponentResource {
         servingZone.aliasTo("app-aaaa", "", "AAAA", cdn, front);
         for (const r of regions) {
           if (!r.loadBalancerDns || !r.loadBalancerZoneId) continue;
-          const check = servingZone.healthCheck(`origin-${r.region}-health`, r.loadBalancerDns, true, READINESS_PATH);
+          const check = servingZone.healthCheck(originHealthCheckName(r.region), r.loadBalancerDns, true, READINESS_PATH);
           const target = { dnsName: r.loadBalancerDns, zoneId: r.loadBalancerZoneId };
           servingZone.latencyAliasTo(`origin-${r.region}-a`, "origin", "A", r.region, target, check.id);
           servingZone.latencyAliasTo(`origin-${r.region}-aaaa`, "origin", "AAAA", r.region, target, check.id);

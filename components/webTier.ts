@@ -1,3 +1,4 @@
+import { HEALTH_CHECK_PATH } from "./appPaths";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DnsValidatedCertificate } from "./certificates";
@@ -7,8 +8,7 @@ import { al2023AmiParameter } from "./host";
 import { CpuArchitecture } from "./plan";
 import { renderUserData } from "./userData";
 
-/** The app's health endpoint (app/server.js answers it without touching its dependencies). */
-export const HEALTH_CHECK_PATH = "/health";
+export { HEALTH_CHECK_PATH } from "./appPaths";
 export const WEB_PORT = 80;
 /** TLS 1.3 with TLS 1.2 fallback and forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { promises as dns } from "node:dns";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { HEALTH_CHECK_PATH, READINESS_PATH } from "../components/appPaths";
 import { cliFailure, CliResult, parseCliArgs, runMain, wholeNumber } from "./cli";
 import { projectName, ROOT, UsageError } from "./stackConfig";
 
@@ -228,8 +229,8 @@ export async function runSmoke(argv: string[], ctx: SmokeEnv = defaultEnv): Prom
     if (out) {
       const appUrl = typeof outputs.appUrl === "string" ? outputs.appUrl.replace(/\/$/, "") : undefined;
       if (appUrl) {
-        steps.push(httpCheck(ctx, "/health", `${appUrl}/health`));
-        steps.push(httpCheck(ctx, "/ready", `${appUrl}/ready`));
+        steps.push(httpCheck(ctx, HEALTH_CHECK_PATH, `${appUrl}${HEALTH_CHECK_PATH}`));
+        steps.push(httpCheck(ctx, READINESS_PATH, `${appUrl}${READINESS_PATH}`));
       } else if (typeof outputs.siteUrl === "string") {
         steps.push(httpCheck(ctx, "launch page", outputs.siteUrl));
       }

@@ -4,7 +4,7 @@ import { HEALTH_CHECK_PATH } from "../../components/webTier";
 import { loadStackConfig, UsageError } from "../stackConfig";
 import { Args, required } from "./args";
 import { capture, configuredRegions, configuredStage, custom, homeRegionOf } from "./stack";
-import { Built, previewCommand, Steps, upCommand, verifyStep } from "./steps";
+import { Built, healthCheckStatusCommand, previewCommand, Steps, upCommand, verifyStep } from "./steps";
 
 export async function addRegion(args: Args): Promise<Built> {
   const stack = required(args.stack, "stack", "add-region");
@@ -43,7 +43,7 @@ export async function addRegion(args: Args): Promise<Built> {
     multiRegion
       ? [
           `curl -fsS "http://$(aws elbv2 describe-load-balancers --region ${region} --load-balancer-arns "$(aws resourcegroupstaggingapi get-resources --region ${region} --resource-type-filters elasticloadbalancing:loadbalancer --tag-filters Key=Name,Values=${region}-alb --query 'ResourceTagMappingList[0].ResourceARN' --output text)" --query 'LoadBalancers[0].DNSName' --output text)${HEALTH_CHECK_PATH}"`,
-          `aws route53 get-health-check-status --health-check-id "$(aws resourcegroupstaggingapi get-resources --region us-east-1 --resource-type-filters route53:healthcheck --tag-filters Key=Name,Values=origin-${region}-health --query 'ResourceTagMappingList[0].ResourceARN' --output text | cut -d/ -f2)"`,
+          healthCheckStatusCommand(region),
           ...globals.map(
             (g) =>
               `aws rds describe-global-clusters --region ${home} --global-cluster-identifier ${g} --query "GlobalClusters[0].GlobalClusterMembers[?contains(DBClusterArn, ':${region}:')]"   # ${region} is a reader member`,

@@ -5,6 +5,7 @@
  * `domainDelegated` false), `up`,
  * delegate the zone's name servers, check them with `dig`, then set `domainDelegated` and `up`.
  */
+import { HEALTH_CHECK_PATH } from "../../components/appPaths";
 import { configSchema } from "../../components/config";
 import { loadStackConfig, UsageError } from "../stackConfig";
 import { Args, required } from "./args";
@@ -72,7 +73,7 @@ export async function addDomain(args: Args): Promise<Built> {
     ],
   );
   for (const s of delegationSteps(stack, domain)) steps.add(s.title, s.commands, s.notes);
-  verifyStep(steps, stack, args.set, [`curl -fsS "https://${domain}/health"`]);
+  verifyStep(steps, stack, args.set, [`curl -fsS "https://${domain}${HEALTH_CHECK_PATH}"`]);
   return {
     summary: `set ${stack}'s domain to ${domain}${typeof existing === "string" ? ` (was ${existing})` : ""}, in delegation order`,
     stack,

@@ -17,7 +17,18 @@ import { comparePlans, isStateful, loadReplaceTriggers, PlanDiff } from "../comp
 import { loadStackConfig, ROOT, UsageError } from "../stackConfig";
 import { Args, required } from "./args";
 import { capture, configuredRegions, configuredStage, custom, homeRegionOf, nameTag, rawConfig } from "./stack";
-import { Built, clusterIdLookup, previewCommand, setFlags, shellQuote, statefulStop, Steps, upCommand, verifyStep } from "./steps";
+import {
+  Built,
+  clusterIdLookup,
+  healthCheckStatusCommand,
+  previewCommand,
+  setFlags,
+  shellQuote,
+  statefulStop,
+  Steps,
+  upCommand,
+  verifyStep,
+} from "./steps";
 
 interface FailoverFacts {
   source: string;
@@ -171,10 +182,7 @@ function unplanned(steps: Steps, ctx: Context, diff: PlanDiff): void {
   steps.add(
     `DNS: Route 53 drops ${primary} by its health check`,
     ctx.domain
-      ? [
-          `aws route53 get-health-check-status --health-check-id "$(aws resourcegroupstaggingapi get-resources --region us-east-1 --resource-type-filters route53:healthcheck --tag-filters Key=Name,Values=origin-${primary}-health --query 'ResourceTagMappingList[0].ResourceARN' --output text | cut -d/ -f2)"   # failing`,
-          `dig +short origin.${ctx.domain}   # only ${target}'s load balancer`,
-        ]
+      ? [`${healthCheckStatusCommand(primary)}   # failing`, `dig +short origin.${ctx.domain}   # only ${target}'s load balancer`]
       : [],
     [
       ctx.domain

@@ -1,5 +1,6 @@
 /** `promote`: change a stack's stage, with the operator steps of every one-stage step it crosses. */
 import { GLOBAL_DATABASE_CLASS_FAMILIES } from "../../components/awsFacts";
+import { READINESS_PATH } from "../../components/appPaths";
 import { parameterPath } from "../../components/region";
 import { isStageNumber, STAGE_NUMBERS, stageDefinition, StageNumber } from "../../components/stages";
 import { Capture, CaptureOptions } from "../capture";
@@ -147,7 +148,7 @@ const DETAILS: Partial<Record<OperatorStepId, (ctx: Context) => Detail>> = {
           (tag) =>
             `aws secretsmanager describe-secret --region ${home} --secret-id "$(pulumi stack output databaseEndpoints --stack ${stack} --json | jq -r '.[] | select(.name == "${tag.slice(home.length + 1)}") | .secretArn' | head -1)" --query '{Name: Name, Replicas: ReplicationStatus}'`,
         ),
-        `curl -fsS "$(pulumi stack output appUrl --stack ${stack})/ready"`,
+        `curl -fsS "$(pulumi stack output appUrl --stack ${stack})${READINESS_PATH}"`,
       ],
       notes: [
         "AWS cannot manage the master password of a cluster in an Aurora Global Database, so the up turns `manageMasterUserPassword` off and sets the program's password (`masterPasswordWo`); AWS then deletes the secret it managed (`rds!cluster-…`).",

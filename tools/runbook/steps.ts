@@ -1,5 +1,6 @@
 /** The step list every runbook is made of, and the commands several runbooks share. */
-import { HEALTH_CHECK_PATH } from "../../components/webTier";
+import { HEALTH_CHECK_PATH } from "../../components/appPaths";
+import { GLOBAL_SERVICES_REGION, originHealthCheckName } from "../../components/platform";
 import { Capture } from "../capture";
 import { PlanDiff } from "../compare";
 import type { Operation } from "./args";
@@ -99,6 +100,10 @@ export function snapshotStep(steps: Steps, capture: Capture, label: string): voi
   if (snapshots.length > 0) steps.add("Check backups and take snapshots", snapshots, [SNAPSHOT_WAIT]);
   else steps.add("Nothing to snapshot", [], ["No database, volume or table at the current stage."]);
 }
+
+/** The status of the Route 53 health check on `region`'s origin (Route 53's API lives in the global-services region). */
+export const healthCheckStatusCommand = (region: string) =>
+  `aws route53 get-health-check-status --health-check-id "$(aws resourcegroupstaggingapi get-resources --region ${GLOBAL_SERVICES_REGION} --resource-type-filters route53:healthcheck --tag-filters Key=Name,Values=${originHealthCheckName(region)} --query 'ResourceTagMappingList[0].ResourceARN' --output text | cut -d/ -f2)"`;
 
 export const previewCommand = (stack: string) => `pulumi preview --stack ${stack} --policy-pack policies --diff`;
 export const upCommand = (stack: string) => `pulumi up --stack ${stack} --policy-pack policies`;
