@@ -171,7 +171,7 @@ export function aliasUrns(
   record: Pick<ResourceRecord, "urn" | "type" | "name" | "parent" | "aliases">,
   matchedThrough: ReadonlyMap<string, string> = new Map(),
 ): string[] {
-  const [, stackPart, , project] = /^urn:pulumi:(([^:]|:(?!:))*)::([^:]+)::/.exec(record.urn) ?? [];
+  const { stack: stackPart, project } = urnScope(record.urn);
   const own = record.aliases.map((a) => {
     if (a.urn) return a.urn;
     let parent = a.parentUrn ? (matchedThrough.get(a.parentUrn) ?? a.parentUrn) : (record.parent ?? "");
