@@ -188,10 +188,16 @@ export class Cdn extends pulumi.ComponentResource {
 
   /**
    * The access-log bucket of the static bucket (S3 server access logging) and of the distribution
-   * (CloudFront standard logging). Private (all public access blocked), SSE-S3 (S3 server access
-   * logging does not deliver to SSE-KMS target buckets), objects expire after the retention. ACLs
-   * stay enabled with BucketOwnerPreferred, which CloudFront's legacy logging needs; S3's own log
-   * delivery is granted through the bucket policy instead of the log-delivery group ACL.
+   * (CloudFront standard logging). Private (all public access blocked), SSE-S3 (the encryption
+   * both log deliveries write to without a key policy to maintain), objects expire after the
+   * retention. ACLs stay enabled with BucketOwnerPreferred, which CloudFront's legacy logging needs
+   * (it writes through an ACL grant to awslogsdelivery); S3's own log delivery is granted through
+   * the bucket policy to logging.s3.amazonaws.com, scoped by aws:SourceArn and aws:SourceAccount,
+   * instead of the log-delivery group ACL. Sources, read 2026-11-30: S3 User Guide, "Enabling
+   * Amazon S3 server access logging" (permissions for log delivery),
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html;
+   * CloudFront Developer Guide, "Configure standard logging (legacy)",
+   * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html.
    */
   private accessLogBucket(p: string, protectData: boolean, sourceBucketArn: pulumi.Input<string>, accountId: pulumi.Input<string>) {
     const parent = { parent: this };

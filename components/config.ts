@@ -248,7 +248,7 @@ function crossFieldProblems(values: Record<string, unknown>, awsRegion: string |
       message:
         "must be set when domain is set: false until the zone's nameServers (a stack output) are delegated at your registrar, " +
         "then true (a stack that already serves HTTPS on its domain: true). Certificates are only validated when it is true, " +
-        "because ACM waits up to 75 minutes for a zone nobody can resolve yet",
+        "because the provider waits up to 75 minutes (aws_acm_certificate_validation's default create timeout) for a zone nobody can resolve yet",
     });
   }
   for (const dup of duplicates(regions ?? [])) {

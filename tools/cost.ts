@@ -288,14 +288,13 @@ export function estimateCost(capture: Capture, prices: PriceTable, assumptions: 
         charge(r, `${n} root volumes`, n * rootGb, "ebs.gp3GbMonth");
         break;
       }
-      case "aws:ebs/volume:Volume":
-        charge(
-          r,
-          `${i.type ?? "gp3"} volume`,
-          Number(i.size ?? 0),
-          i.type === "gp3" || !i.type ? "ebs.gp3GbMonth" : `ebs.${i.type}GbMonth`,
-        );
+      case "aws:ebs/volume:Volume": {
+        // Unset, AWS creates gp2 (EC2 API reference, CreateVolume, VolumeType "Default: gp2",
+        // read 2026-11-30); a type without a price is reported as not priced.
+        const volumeType = String(i.type ?? "gp2");
+        charge(r, `${volumeType} volume`, Number(i.size ?? 0), `ebs.${volumeType}GbMonth`);
         break;
+      }
       case "aws:ec2/eip:Eip":
         charge(r, "public IPv4 address", hours, "ipv4.hour");
         break;

@@ -1,6 +1,8 @@
 /**
  * Setting `domain` in the right order. ACM DNS validation of a new zone waits until the zone is
- * delegated at the registrar (the provider waits up to 75 minutes), so the program creates the
+ * delegated at the registrar (the provider waits up to 75 minutes: terraform-provider-aws
+ * acm/certificate_validation.go, `Timeouts: Create: schema.DefaultTimeout(75 * time.Minute)`, read
+ * 2026-11-30 in lonegunmanb/terraform-provider-aws-index), so the program creates the
  * zone and does not wait for validation until `domainDelegated` is true: set the domain (and
  * `domainDelegated` false), `up`,
  * delegate the zone's name servers, check them with `dig`, then set `domainDelegated` and `up`.
