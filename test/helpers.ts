@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import { Capture, captureFresh, captureProgram, ResourceRecord, shareCaptures } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
-import { STAGE_NUMBERS, STAGES } from "../components/stages";
+import { STAGE_NUMBERS, StageNumber, stageDefinition, STAGES } from "../components/stages";
 
 /**
  * A dev plan at the multi-region stage sets that stage's default (memory-optimised) DB class, as
@@ -103,4 +103,15 @@ export async function createdTypes(): Promise<Set<string>> {
   for (const selection of JOURNEY_SELECTIONS)
     for (const r of (await plan(selection)).resources) if (r.custom && !r.type.startsWith("pulumi:providers:")) types.add(r.type);
   return types;
+}
+
+/**
+ * The dev stack at `stage`, healthy: with as many regions as the stage's floor asks for (dev lists
+ * one) and, at the multi-region stage, a global-database class (devClassSet).
+ */
+export function devAt(stage: StageNumber): StackSelection {
+  const regions = stageDefinition(stage).minimums.regions;
+  const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
+  const set = [...(extra.length > 0 ? [`regions=${JSON.stringify(["us-east-1", ...extra])}`] : []), ...devClassSet(stage)];
+  return set.length > 0 ? { stack: "dev", stage, set } : { stack: "dev", stage };
 }

@@ -18,7 +18,7 @@ import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
-import { devClassSet, named, plan, previewPlan, viewLoader } from "./helpers";
+import { devAt, devClassSet, named, plan, previewPlan, viewLoader } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -124,13 +124,6 @@ function handStageComparisons(file: string, text: string): string[] {
 }
 
 /** A dev-stack selection for `stage` that meets the stage's minimums the dev defaults do not (regions). */
-function devAt(stage: StageNumber): StackSelection {
-  const regions = stageDefinition(stage).minimums.regions;
-  const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
-  // Same selection object shape as the other tests use, so the capture cache is shared.
-  const set = [...(extra.length > 0 ? [`regions=${JSON.stringify(["us-east-1", ...extra])}`] : []), ...devClassSet(stage)];
-  return set.length > 0 ? { stack: "dev", stage, set } : { stack: "dev", stage };
-}
 
 const prodConfig = () => loadPackConfig("prod").config;
 const firstStage = (pred: (s: (typeof STAGES)[number]) => boolean) => STAGES.find(pred)!.stage;

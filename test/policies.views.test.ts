@@ -6,7 +6,7 @@
  * then reports (outputs) alike.
  */
 import { strict as assert } from "node:assert";
-import { STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
+import { STAGE_NUMBERS, STAGES } from "../components/stages";
 import { policies } from "../policies/rules";
 import type { ResourceRecord } from "../tools/capture";
 import { DEPLOYED_UNSET, PREVIEW_UNSET, UNKNOWN } from "../tools/mocks";
@@ -24,7 +24,7 @@ import {
 } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
 import { renderViews } from "../tools/policy";
-import { plan, previewPlan, resourceRecord } from "./helpers";
+import { devAt, plan, previewPlan, resourceRecord } from "./helpers";
 import { securityPolicies } from "../policies/security";
 import { attribute, PLANNED_UNKNOWN_WHEN_UNSET } from "../policies/support";
 
@@ -39,12 +39,6 @@ const ALARM_STAGE = firstStage((s) => s.capabilities.alarmScaling);
 const NAT_STAGE = firstStage((s) => s.capabilities.nat === "perAz");
 const MULTI_REGION_STAGE = firstStage((s) => s.capabilities.multiRegion);
 const PROTECT_STAGE = firstStage((s) => s.minimums.dataProtection);
-
-function devAt(stage: StageNumber): StackSelection {
-  const regions = stageDefinition(stage).minimums.regions;
-  const extra = ["us-west-2", "eu-west-1", "ap-southeast-2"].slice(0, regions - 1);
-  return extra.length > 0 ? { stack: "dev", stage, set: [`regions=${JSON.stringify(["us-east-1", ...extra])}`] } : { stack: "dev", stage };
-}
 
 type Edit = (r: ResourceRecord, props: Record<string, any>, where: "inputs" | "outputs", preview: boolean) => void;
 
