@@ -1,5 +1,4 @@
 /** Shared test helpers: run the real program offline for a stack + overrides, and query the graph. */
-import * as path from "node:path";
 import { Capture, captureFresh, captureProgram, ResourceRecord, shareCaptures } from "../tools/capture";
 import { loadStackConfig, StackSelection } from "../tools/stackConfig";
 import { STAGE_NUMBERS, StageNumber, stageDefinition, STAGES } from "../components/stages";
@@ -14,9 +13,6 @@ export function devClassSet(stage: number): string[] {
   const definition = STAGES.find((s) => s.stage === stage);
   return definition?.capabilities.multiRegion ? [`database.instanceClass=${definition.defaults.database.instanceClass}`] : [];
 }
-
-/** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
-export const RUN_TS = ["-r", path.join(__dirname, "..", "tools", "register.js")];
 
 // One capture per distinct config for the whole process: test files, the runbooks and the CLIs
 // run in-process all share it (tools/capture.ts), and runs are queued (the runtime is global).

@@ -2,37 +2,15 @@
  * The `npm run plan` CLI contract (SPEC §Interfaces). `runPlan` is the whole CLI but for
  * printing and exiting, so most runs call it in-process (sharing the plans other tests capture);
  * what only a real process shows (the exit code `runMain` sets, a check failing outside the
- * promise chain) is spawned: each spawn loads the SDKs, so those run once, in parallel.
+ * promise chain) is spawned: each spawn loads the SDKs, so those are queued when this file loads
+ * and run beside the other tests (test/children.ts).
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { runPlan } from "../tools/plan";
 import type { PlanDiff } from "../tools/compare";
 import { renderDiff, renderMermaid, shortPair } from "../tools/render";
-import { plan, RUN_TS } from "./helpers";
-
-const ROOT = path.resolve(__dirname, "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...RUN_TS, "tools/plan.ts", ...args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { ChildRun as Run, runTsInBackground } from "./children";
+import { plan } from "./helpers";
 
 const RUNS = {
   tree: ["--stack", "dev"],
@@ -58,6 +36,7 @@ const RUNS = {
 
 /** The runs that go through a real process (a successful --json one: stdout is nothing but the JSON); the others call `runPlan` in-process. */
 const SPAWNED: ReadonlySet<keyof typeof RUNS> = new Set(["json1", "badConfig", "zoneNotOffered"] as const);
+const spawnedRuns = new Map([...SPAWNED].map((key) => [key, runTsInBackground("tools/plan.ts", RUNS[key])]));
 
 const DOCUMENTED_FIELDS = [
   "urn",
@@ -80,11 +59,8 @@ describe("npm run plan (CLI)", function () {
   const runs = {} as Record<keyof typeof RUNS, Run>;
 
   before(async () => {
-    const entries = Object.entries(RUNS) as [keyof typeof RUNS, readonly string[]][];
-    const spawned = entries.filter(([key]) => SPAWNED.has(key));
-    const pending = Promise.all(spawned.map(([, args]) => cli(...args)));
-    for (const [key, args] of entries) if (!SPAWNED.has(key)) runs[key] = await runPlan([...args]);
-    (await pending).forEach((run, i) => (runs[spawned[i][0]] = run));
+    for (const [key, args] of Object.entries(RUNS) as [keyof typeof RUNS, readonly string[]][])
+      runs[key] = await (spawnedRuns.get(key) ?? runPlan([...args]));
   });
 
   it("prints the tree by default: stack, stage, regions, and counts that match the capture", async () => {

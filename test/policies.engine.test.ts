@@ -18,13 +18,14 @@
  * - provider: the provider's inputs (step_generator.go lines 3476-3483 and 3568-3573).
  */
 import { strict as assert } from "node:assert";
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { loadPackConfig, PackConfig, runPolicies, View, VIEWS } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
 import { UNKNOWN } from "../tools/mocks";
-import { plan, previewPlan, RUN_TS } from "./helpers";
+import { ROOT, RUN_TS, serveInBackground } from "./children";
+import { plan, previewPlan } from "./helpers";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -33,27 +34,16 @@ const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
 const structPb = require("google-protobuf/google/protobuf/struct_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ROOT = path.resolve(__dirname, "..");
 const LEVELS: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 const LEVEL_NAMES = ["advisory", "mandatory", "disabled", "remediate"];
 
-function startPack(): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...RUN_TS, "index.ts"], {
-      cwd: path.join(ROOT, "policies"),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /^(\d+)\s*$/m.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("exit", (code) => reject(new Error(`policy pack exited (${code}) before serving: ${err}`)));
-  });
-}
+/**
+ * The pack as the CLI starts it: it prints the port it serves on. Queued when this file loads
+ * (test/children.ts), so that it starts beside the other tests; a failure to start is the
+ * `before` hook's to report.
+ */
+const pack = serveInBackground(process.execPath, [...RUN_TS, "index.ts"], /^(\d+)\s*$/m, { cwd: path.join(ROOT, "policies") });
+pack.catch(() => undefined);
 
 const call = <T>(client: any, method: string, req: unknown): Promise<T> =>
   new Promise((resolve, reject) => client[method](req, (e: Error | null, res: T) => (e ? reject(e) : resolve(res))));
@@ -117,7 +107,9 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig, v
     for (const d of res.getDiagnosticsList())
       lines.push(`${LEVEL_NAMES[d.getEnforcementlevel()]} ${d.getPolicyname()} ${d.getUrn() || urn}`);
   };
-  for (const r of capture.resources) {
+  // Sent together (the engine sends them one per step): each answer depends on its own request
+  // only, and the pack works through one while this process builds the next.
+  const analyzed = capture.resources.map((r) => {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(r.type);
     req.setProperties(struct(r.inputs));
@@ -126,8 +118,9 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig, v
     req.setOptions(optionsOf(r));
     const provider = providerOf(capture, r);
     if (provider) req.setProvider(provider);
-    collect(await call(client, "analyze", req), r.urn);
-  }
+    return call(client, "analyze", req);
+  });
+  (await Promise.all(analyzed)).forEach((res, i) => collect(res, capture.resources[i].urn));
   const stack = new analyzerPb.AnalyzeStackRequest();
   stack.setResourcesList(
     capture.resources.map((r) => {
@@ -161,9 +154,9 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
   let client: any;
 
   before(async () => {
-    const started = await startPack();
+    const started = await pack;
     child = started.child;
-    client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
+    client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${started.match[1]}`, grpc.credentials.createInsecure());
   });
 
   after(() => {

@@ -1,15 +1,14 @@
 /**
  * `npm run runbook`: ordered steps, then the offline diff of what `pulumi up` will change.
- * Runs in-process through `runRunbook` (each run captures two plans); one real spawn checks the
- * process exit code. Expectations come from the stage table, the stack files and
+ * Runs in-process through `runRunbook` (each run captures two plans); one real process, queued when
+ * this file loads (test/children.ts), checks the exit code. Expectations come from the stage table, the stack files and
  * plans captured independently here, never from the runbook's own output.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition, StageNumber } from "../components/stages";
 import { runRunbook } from "../tools/runbook/index";
-import { RUN_TS } from "./helpers";
+import { runTsInBackground } from "./children";
 import {
   allCommands,
   assertInOrder,
@@ -19,32 +18,26 @@ import {
   noStackTrace,
   prodRegions,
   PROJECT,
-  ROOT,
-  Run,
   runbook,
   stackFile,
   stepIndex,
 } from "./runbookHelpers";
 
 /** The runbook CLI as a real process (it loads the SDKs and captures its plans itself). */
-const runbookProcess = (...args: string[]) =>
-  new Promise<Run>((resolve) => {
-    execFile(
-      process.execPath,
-      [...RUN_TS, "tools/runbook.ts", ...args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
+const stopped = runTsInBackground("tools/runbook.ts", [
+  "promote",
+  "--stack",
+  "dev",
+  "--from",
+  "2",
+  "--to",
+  "3",
+  "--set",
+  "database.hostVolumeRetired=true",
+]);
 
 describe("npm run runbook", function () {
   this.timeout(120_000);
-  // Started first, so that the real process runs beside the in-process tests (a second core).
-  let stopped: Promise<Run>;
-  before(() => {
-    stopped = runbookProcess("promote", "--stack", "dev", "--from", "2", "--to", "3", "--set", "database.hostVolumeRetired=true");
-  });
-
   describe("promote", () => {
     it("dev 2 → 3: dump/restore steps (the stage table moves the database to Aurora) and a diff that adds Aurora, no stateful risk", async () => {
       const [from, to] = [stageDefinition(2), stageDefinition(3)];

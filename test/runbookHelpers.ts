@@ -12,11 +12,9 @@ import { plan } from "./helpers";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import type { ChildRun as Run } from "./children";
+
+export type { Run };
 
 export interface RunbookDoc {
   operation: string;

@@ -366,12 +366,25 @@ describe("Amplify deployment provider", () => {
     assert.equal(result.outs.contentHash, contentHash(siteFiles));
   });
 
-  it("keeps polling GetJob while the job runs", async function () {
-    this.timeout(20000);
-    fake.statuses = ["PENDING", "SUCCEED"];
-    const result = await create(amplifyDeploymentProvider, inputs());
-    assert.equal(fake.calls.filter((c) => c.command === "GetJob").length, 2);
-    assert.equal(result.outs.status, "SUCCEED");
+  it("keeps polling GetJob while the job runs, backing off from 1 s to 5 s", async () => {
+    fake.statuses = ["PENDING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "SUCCEED"];
+    // The provider's pauses (1-5 s, no timer arguments) are recorded and skipped; other timers
+    // (the fake's 5 ms, fetch's own timeouts) run as set.
+    const pauses: number[] = [];
+    const realSetTimeout = global.setTimeout;
+    global.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...rest: unknown[]) => {
+      const pause = rest.length === 0 && ms !== undefined && ms >= 1000 && ms <= 5000;
+      if (pause) pauses.push(ms);
+      return realSetTimeout(fn, pause ? 0 : ms, ...rest);
+    }) as typeof setTimeout;
+    try {
+      const result = await create(amplifyDeploymentProvider, inputs());
+      assert.equal(result.outs.status, "SUCCEED");
+    } finally {
+      global.setTimeout = realSetTimeout;
+    }
+    assert.equal(fake.calls.filter((c) => c.command === "GetJob").length, 6);
+    assert.deepEqual(pauses, [1000, 2000, 4000, 5000, 5000]);
   });
 
   it("fails clearly when the job fails, times out, or the upload is refused", async () => {

@@ -9,9 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RUN_TS } from "./helpers";
-
-const ROOT = path.resolve(__dirname, "..");
+import { ROOT, RUN_TS, runInBackground } from "./children";
 
 describe("startup", () => {
   describe("tools/register.js", () => {
@@ -72,19 +70,23 @@ describe("startup", () => {
      * recording after each its exit code, whether it printed the usage, and the @pulumi packages
      * loaded so far: a case that loads an SDK shows it from that case on.
      */
+    const script = `
+      (async () => {
+        const out = [];
+        for (const [module, fn, argv] of ${JSON.stringify([...cases, control])}) {
+          const r = await require(require("node:path").join(${JSON.stringify(ROOT)}, module))[fn](argv);
+          const sdks = Object.keys(require.cache).filter((f) => /node_modules[\\/]@pulumi[\\/]/.test(f));
+          out.push({ code: r.code, usage: /usage: npm run/.test(r.stdout + r.stderr), sdks });
+        }
+        console.log(JSON.stringify(out));
+      })();`;
+    // Queued when this file loads (test/children.ts): it loads both SDKs, beside the other tests.
+    const child = runInBackground(process.execPath, [...RUN_TS, "-e", script]);
     let results: { code: number; usage: boolean; sdks: string[] }[];
-    before(() => {
-      const script = `
-        (async () => {
-          const out = [];
-          for (const [module, fn, argv] of ${JSON.stringify([...cases, control])}) {
-            const r = await require(require("node:path").join(${JSON.stringify(ROOT)}, module))[fn](argv);
-            const sdks = Object.keys(require.cache).filter((f) => /node_modules[\\/]@pulumi[\\/]/.test(f));
-            out.push({ code: r.code, usage: /usage: npm run/.test(r.stdout + r.stderr), sdks });
-          }
-          console.log(JSON.stringify(out));
-        })();`;
-      results = JSON.parse(execFileSync(process.execPath, [...RUN_TS, "-e", script], { cwd: ROOT, encoding: "utf8" }));
+    before(async () => {
+      const run = await child;
+      assert.equal(run.code, 0, run.stderr);
+      results = JSON.parse(run.stdout);
     });
 
     cases.forEach(([module, , argv, code], i) => {

@@ -1,0 +1,126 @@
+/**
+ * The child processes the tests need (the real CLIs, npm, the policy pack's server), run beside
+ * the in-process tests. A test file queues its children when mocha loads it, before any test
+ * runs, and its tests await the results; by then most have finished on the other core. Waiting
+ * for a child at its test instead left a core idle for every spawn (about a third of `npm test`).
+ *
+ * Children run one fewer at a time than the machine has cores (at least one), so this process
+ * keeps a core for the in-process tests. After the last test, children nobody awaited (a run with
+ * `--grep`) are killed.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
+export const RUN_TS = ["-r", path.join(ROOT, "tools", "register.js")];
+
+export interface ChildRun {
+  /** The exit code; -1 if the child could not start or was killed. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ChildOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kill the child if it runs longer (milliseconds). */
+  timeout?: number;
+}
+
+const SLOTS = Math.max(1, os.availableParallelism() - 1);
+const waiting: (() => void)[] = [];
+const running = new Set<ChildProcess>();
+let free = SLOTS;
+let stopped = false;
+
+/** Runs `start` when a slot is free; the slot is given back when `start`'s child exits. */
+function whenFree(start: () => ChildProcess | undefined): void {
+  const run = () => {
+    const child = stopped ? undefined : start();
+    if (!child) return release();
+    running.add(child);
+    child.once("close", () => {
+      running.delete(child);
+      release();
+    });
+  };
+  if (free > 0) {
+    free--;
+    run();
+  } else waiting.push(run);
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else free++;
+}
+
+// A root hook: runs once, after every test of the run.
+after(() => {
+  stopped = true;
+  waiting.length = 0;
+  running.forEach((child) => child.kill());
+});
+
+function spawnChild(command: string, args: readonly string[], options: ChildOptions): ChildProcess {
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.setEncoding("utf8");
+  child.stderr!.setEncoding("utf8");
+  const timer = setTimeout(() => child.kill(), options.timeout ?? 120_000);
+  child.once("close", () => clearTimeout(timer));
+  return child;
+}
+
+/** Queues `command args`; resolves when it has exited (never rejects: a child that failed to start has code -1). */
+export function runInBackground(command: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> {
+  return new Promise((resolve) =>
+    whenFree(() => {
+      if (stopped) return void resolve({ code: -1, stdout: "", stderr: "not run: the test run had ended" });
+      const child = spawnChild(command, args, options);
+      let [stdout, stderr] = ["", ""];
+      child.stdout!.on("data", (d: string) => (stdout += d));
+      child.stderr!.on("data", (d: string) => (stderr += d));
+      child.once("error", (e) => (stderr += `${e.message}\n`));
+      child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      return child;
+    }),
+  );
+}
+
+/** A TypeScript entry point of this repo, queued as {@link runInBackground} (`node -r tools/register.js file args`). */
+export const runTsInBackground = (file: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> =>
+  runInBackground(process.execPath, [...RUN_TS, file, ...args], options);
+
+/**
+ * Queues a server: resolves with the child and the match once `ready` matches its stdout, and
+ * rejects if it exits first. It holds its slot until it exits; the caller stops it.
+ */
+export function serveInBackground(
+  command: string,
+  args: readonly string[],
+  ready: RegExp,
+  options: ChildOptions = {},
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  return new Promise((resolve, reject) =>
+    whenFree(() => {
+      if (stopped) return void reject(new Error("not started: the test run had ended"));
+      const child = spawnChild(command, args, options);
+      let [stdout, stderr] = ["", ""];
+      child.stdout!.on("data", (d: string) => {
+        stdout += d;
+        const match = ready.exec(stdout);
+        if (match) resolve({ child, match });
+      });
+      child.stderr!.on("data", (d: string) => (stderr += d));
+      child.once("close", (code) =>
+        reject(new Error(`${path.basename(args[args.length - 1] ?? command)} exited (${code}) before serving: ${stderr}`)),
+      );
+      return child;
+    }),
+  );
+}
