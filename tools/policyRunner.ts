@@ -194,40 +194,52 @@ function pulumiTypeOf(resourceClass: unknown): string | undefined {
   return cls?.__pulumiType;
 }
 
-/** Resource options as @pulumi/policy's server.js `getResourceOptions` builds them from the engine's request. */
-function optionsOf(r: ResourceRecord): PolicyResourceOptions {
-  return {
+/**
+ * Resource options as @pulumi/policy's server.js `getResourceOptions` builds them from the engine's
+ * request, fresh per call as server.js builds them per policy (a policy can't change another's
+ * view). `aliases` are the resource's alias URNs, resolved once per run.
+ */
+function optionsOf(r: ResourceRecord, aliases: readonly string[]): PolicyResourceOptions {
+  const options: PolicyResourceOptions = {
     protect: r.protect,
-    // Fresh per call, as server.js builds them per policy: a policy can't change another's view.
     ignoreChanges: [...r.ignoreChanges],
     deleteBeforeReplace: r.deleteBeforeReplace,
-    aliases: aliasUrns(r),
+    aliases: [...aliases],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
-    ...(r.parent ? { parent: r.parent } : {}),
   };
+  if (r.parent) options.parent = r.parent;
+  return options;
 }
 
 /**
- * Inputs as the SDK deserializes them (undefined values dropped), a new copy each call as the SDK
- * deserializes anew for every policy. `json` is the properties' JSON text, serialised once per run.
+ * Properties as the SDK deserializes them (undefined values dropped) behind its
+ * `unknownCheckingProxy`: a new copy each call, as the SDK deserializes anew for every policy.
+ * `json` is the properties' JSON text, serialised once per run.
  */
-function plainProps(json: string): Record<string, any> {
-  return JSON.parse(json);
-}
+const propsOf = (json: string): Record<string, any> => unknownCheckingProxy(JSON.parse(json));
 
 /**
- * Sets `props` on `target` as the SDK's `unknownCheckingProxy` over a fresh copy of `json`, made
- * when a policy first reads it: most policies look at a resource's type and stop, and copying
- * every resource's properties for each of them was most of a policy run's time.
+ * What a policy is shown of a resource, whose `props` ({@link propsOf} `json`) is made when the
+ * policy first reads it: most policies look at a resource's type and stop, and copying every
+ * resource's properties for each of them was most of a policy run's time. The getter is the
+ * class's, shared (a getter defined on each object made every object's shape its own, and cost
+ * more than the copy it saved); unlike server.js's object literal, a spread or `Object.keys` of it
+ * misses `props`, which no policy of the pack does.
  */
+class LazyProps {
+  readonly #json: string;
+  #props: Record<string, any> | undefined;
+  constructor(json: string) {
+    this.#json = json;
+  }
+  get props(): Record<string, any> {
+    return (this.#props ??= propsOf(this.#json));
+  }
+}
+
 function lazyProps<T extends object>(target: T, json: string): T & { props: Record<string, any> } {
-  let props: Record<string, any> | undefined;
-  return Object.defineProperty(target, "props", {
-    enumerable: true,
-    configurable: true,
-    get: () => (props ??= unknownCheckingProxy(plainProps(json))),
-  }) as T & { props: Record<string, any> };
+  return Object.assign(new LazyProps(json), target);
 }
 
 /** The properties a stack policy sees of `r` in `view`. */
@@ -264,30 +276,35 @@ export async function runPolicies(
     if (json === undefined) jsonTexts.set(properties, (json = JSON.stringify(properties)));
     return json;
   };
-  const providerOf = (r: ResourceRecord) => {
-    if (!r.provider) return undefined;
-    const urn = r.provider.split("::").slice(0, -1).join("::");
-    const p = byUrn.get(urn);
-    return p ? lazyProps({ type: p.type, urn: p.urn, name: p.name }, jsonOf(p.inputs)) : undefined;
+  // What does not change between policies, worked out once per resource and run.
+  const facts = new Map<ResourceRecord, { aliases: string[]; provider?: ResourceRecord }>();
+  const factsOf = (r: ResourceRecord) => {
+    let f = facts.get(r);
+    if (!f) {
+      // A provider reference is "<provider URN>::<provider id>".
+      const provider = r.provider ? byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) : undefined;
+      facts.set(r, (f = { aliases: aliasUrns(r), provider }));
+    }
+    return f;
   };
-  const typeCheck = (type: string) => (cls: unknown) => pulumiTypeOf(cls) === type;
+  const providerView = (p: ResourceRecord) => lazyProps({ type: p.type, urn: p.urn, name: p.name }, jsonOf(p.inputs));
   // What the engine shows a policy of one resource, in resource and stack policies alike; the
   // caller adds its own fields with Object.assign (a spread would read, and so copy, `props`).
   type Seen = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
   const policyView = (r: ResourceRecord, properties: Record<string, unknown>): Seen => {
+    const { aliases, provider } = factsOf(r);
     const seen: Seen = lazyProps(
       {
         type: r.type,
         urn: r.urn,
         name: r.name,
-        opts: optionsOf(r),
-        isType: typeCheck(r.type) as PolicyResource["isType"],
+        opts: optionsOf(r, aliases),
+        isType: ((cls: unknown) => pulumiTypeOf(cls) === r.type) as PolicyResource["isType"],
         asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? seen.props : undefined)) as PolicyResource["asType"],
       },
       jsonOf(properties),
     );
-    const provider = providerOf(r);
-    if (provider) seen.provider = provider;
+    if (provider) seen.provider = providerView(provider);
     return seen;
   };
 
@@ -301,24 +318,35 @@ export async function runPolicies(
       (message: string, urn?: string) =>
         violations.push({ policyName: p.name, enforcementLevel: level, urn: urnDefault ?? urn, message, description: p.description });
     // The engine attributes a resource policy's diagnostics, "can't run" included, to the resource.
-    const guard = async (run: () => unknown, urn?: string) => {
-      try {
-        await Promise.resolve(run());
-      } catch (e) {
-        if (e instanceof UnknownValueError) {
-          violations.push({
-            policyName: p.name,
-            enforcementLevel: "advisory",
-            urn,
-            message: `can't run policy '${p.name}' during preview: ${(e as Error).message}`,
-            description: p.description,
-          });
-        } else if (e instanceof NotApplicableError) {
-          notApplicable.push({ policyName: p.name, reason: e.reason });
-        } else {
-          throw new Error(`policy ${p.name} failed: ${(e as Error).stack ?? e}`);
-        }
+    const caught = (e: unknown, urn?: string) => {
+      if (e instanceof UnknownValueError) {
+        violations.push({
+          policyName: p.name,
+          enforcementLevel: "advisory",
+          urn,
+          message: `can't run policy '${p.name}' during preview: ${(e as Error).message}`,
+          description: p.description,
+        });
+      } else if (e instanceof NotApplicableError) {
+        notApplicable.push({ policyName: p.name, reason: e.reason });
+      } else {
+        throw new Error(`policy ${p.name} failed: ${(e as Error).stack ?? e}`);
       }
+    };
+    // Runs one validation: a promise only if the policy returned one (server.js awaits every
+    // result; a synchronous policy's outcome is the same without the round trip).
+    const guard = (run: () => unknown, urn?: string): Promise<void> | undefined => {
+      try {
+        const result = run() as PromiseLike<unknown> | undefined;
+        if (typeof result?.then === "function")
+          return Promise.resolve(result).then(
+            () => undefined,
+            (e) => caught(e, urn),
+          );
+      } catch (e) {
+        caught(e, urn);
+      }
+      return undefined;
     };
 
     if (isResourcePolicy(p)) {
@@ -331,7 +359,8 @@ export async function runPolicies(
             notApplicable: throwNotApplicable,
           }) as ResourceValidationArgs;
           // A resource violation is always about the resource validated (the SDK ignores the urn argument).
-          await guard(() => validate(args, report(r.urn)), r.urn);
+          const pending = guard(() => validate(args, report(r.urn)), r.urn);
+          if (pending) await pending;
         }
       }
     } else if (isStackPolicy(p)) {
