@@ -1,7 +1,7 @@
 /** The capture harness as a process that plans many times uses it (the tests, the bench). */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { captureFresh, captureProgram, PROGRAM } from "../tools/capture";
+import { captureFresh, captureProgram, PROGRAM, trackedPromise } from "../tools/capture";
 import { loadStackConfig } from "../tools/stackConfig";
 import "./helpers"; // shares captures, as every test file does
 
@@ -31,5 +31,39 @@ describe("capture harness", () => {
     assert.notEqual(require.cache[PROGRAM], earlier);
     assert.deepEqual(Object.keys(earlier.exports), [], "the earlier run's exports (its stack outputs) are dropped");
     assert.deepEqual(earlier.children, []);
+  });
+
+  describe("the SDK's check for promises left pending at exit", () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+    const runtimeState = require("@pulumi/pulumi/runtime/state");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const candidates = (): Set<Promise<unknown>> => runtimeState.getStore().leakCandidates;
+
+    it("is scheduled by a capture, which leaves no promise pending and puts the SDK's own tracking back", async () => {
+      await captureFresh(options());
+      assert.notEqual(debuggable.debuggablePromise, trackedPromise, "outside a capture, the SDK's own");
+      assert.equal(debuggable.debuggablePromise.name, "debuggablePromise");
+      assert.ok(
+        process.listeners("exit").some((l) => String(l).includes("leakedPromises")),
+        "the SDK's exit-time check is scheduled",
+      );
+      assert.equal(debuggable.leakedPromises()[0].size, 0);
+    });
+
+    it("still sees a promise that never settles; a settled one is dropped, a rejection keeps its promise", async () => {
+      let resolve!: (v: number) => void;
+      const pending = new Promise<number>((r) => (resolve = r));
+      const tracked = trackedPromise(pending, "test");
+      assert.ok(candidates().has(pending), "a pending promise is a leak candidate");
+      resolve(7);
+      assert.equal(await tracked, 7);
+      assert.ok(!candidates().has(pending), "settled, it is not");
+
+      const failing = Promise.reject(new Error("boom"));
+      const error = await trackedPromise(failing, "test").catch((e: Error & { promise?: unknown }) => e);
+      assert.equal((error as Error & { promise?: unknown }).promise, failing);
+      assert.ok(!candidates().has(failing));
+    });
   });
 });

@@ -14,6 +14,10 @@ export { UNKNOWN } from "./mocks";
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state");
 
 export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
 
@@ -269,17 +273,53 @@ export function captureFresh(options: CaptureOptions): Promise<Capture> {
 async function captureOnce(options: CaptureOptions): Promise<Capture> {
   if (running) throw new Error("captureProgram calls must not overlap: the Pulumi runtime is process-global");
   running = true;
-  // The SDK captures a stack trace for every promise and resource; under ts-node each one is
-  // source-mapped, which is most of a plan's time. PLAN_STACK_TRACES=1 keeps them for debugging.
+  // The SDK captures a stack trace for every promise and resource, most of a plan's time when
+  // it was source-mapped. PLAN_STACK_TRACES=1 keeps them for debugging.
+  const keepTraces = Boolean(process.env.PLAN_STACK_TRACES || debuggable.debugPromiseLeaks);
   const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.PLAN_STACK_TRACES) Error.stackTraceLimit = 0;
+  if (!keepTraces) {
+    Error.stackTraceLimit = 0;
+    debuggable.debuggablePromise = trackedPromise;
+  }
   try {
     return await run(options);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    debuggable.debuggablePromise = sdkDebuggablePromise;
     running = false;
   }
 }
+
+let leakDetectorScheduled = false;
+
+/**
+ * The SDK's `debuggablePromise` (runtime/debuggable.js) without its debugging aids: it still
+ * tracks every promise as a leak candidate until it settles, so the exit-time check for promises
+ * left pending (a cyclic dependency, a missing `await`) still works, but it no longer defines
+ * three properties on each promise and captures a stack trace that, with no stack frames kept,
+ * says nothing. Those were a quarter of a capture's time. The SDK's own runs once, to schedule
+ * the exit-time check.
+ */
+export function trackedPromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
+  if (!leakDetectorScheduled) {
+    leakDetectorScheduled = true;
+    return sdkDebuggablePromise(p, ctx);
+  }
+  const store: { leakCandidates: Set<Promise<unknown>> } = runtimeState.getStore();
+  store.leakCandidates.add(p);
+  return p.then(
+    (value) => {
+      store.leakCandidates.delete(p);
+      return value;
+    },
+    (err) => {
+      store.leakCandidates.delete(p);
+      err.promise = p;
+      throw err;
+    },
+  );
+}
+const sdkDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = debuggable.debuggablePromise;
 
 async function run({ project, stack, config, preview = false }: CaptureOptions): Promise<Capture> {
   const state: MockState = { providerRegions: new Map() };

@@ -175,13 +175,18 @@ class NotApplicableError extends Error {
     super(reason ?? "not applicable");
   }
 }
+const notApplicableErrors = new Map<string | undefined, NotApplicableError>();
 const throwNotApplicable = (reason?: string): never => {
-  // Policies call this for most resources they see; nothing reads its stack, whose capture
-  // was most of the cost.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  const err = new NotApplicableError(reason);
-  Error.stackTraceLimit = limit;
+  // Policies call this for most resources they see. server.js throws a new error each time; one
+  // per reason, without a stack, is thrown here again and again: nothing reads its stack or keeps it.
+  let err = notApplicableErrors.get(reason);
+  if (!err) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    err = new NotApplicableError(reason);
+    Error.stackTraceLimit = limit;
+    if (notApplicableErrors.size < 1000) notApplicableErrors.set(reason, err);
+  }
   throw err;
 };
 
