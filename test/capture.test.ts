@@ -1,6 +1,7 @@
 /** The capture harness as a process that plans many times uses it (the tests, the bench). */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { captureFresh, captureProgram, PROGRAM, trackedPromise } from "../tools/capture";
 import { loadStackConfig } from "../tools/stackConfig";
 import "./helpers"; // shares captures, as every test file does
@@ -31,6 +32,20 @@ describe("capture harness", () => {
     assert.notEqual(require.cache[PROGRAM], earlier);
     assert.deepEqual(Object.keys(earlier.exports), [], "the earlier run's exports (its stack outputs) are dropped");
     assert.deepEqual(earlier.children, []);
+  });
+
+  it("runs without the SDK's debugging aids (stack traces, source positions) and records the same; it puts them back", async () => {
+    const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+    const lean = await captureFresh(options());
+    assert.equal(resourceClass.callsites.name, "callsites", "outside a capture, the SDK's own");
+    process.env.PLAN_STACK_TRACES = "1";
+    try {
+      const traced = await captureFresh(options());
+      assert.deepEqual(traced.resources, lean.resources);
+      assert.deepEqual(traced.outputs, lean.outputs);
+    } finally {
+      delete process.env.PLAN_STACK_TRACES;
+    }
   });
 
   describe("the SDK's check for promises left pending at exit", () => {

@@ -273,22 +273,32 @@ export function captureFresh(options: CaptureOptions): Promise<Capture> {
 async function captureOnce(options: CaptureOptions): Promise<Capture> {
   if (running) throw new Error("captureProgram calls must not overlap: the Pulumi runtime is process-global");
   running = true;
-  // The SDK captures a stack trace for every promise and resource, most of a plan's time when
-  // it was source-mapped. PLAN_STACK_TRACES=1 keeps them for debugging.
+  // The SDK's debugging aids, which a capture has no use for, are off while it runs: a stack
+  // trace for every promise and resource, and each resource's source position (the whole stack,
+  // parsed frame by frame) sent to the engine for its messages; the mock monitor drops it, and a
+  // capture records none. PLAN_STACK_TRACES=1 (or the SDK's PULUMI_DEBUG_PROMISE_LEAKS) keeps them.
   const keepTraces = Boolean(process.env.PLAN_STACK_TRACES || debuggable.debugPromiseLeaks);
   const stackTraceLimit = Error.stackTraceLimit;
   if (!keepTraces) {
     Error.stackTraceLimit = 0;
     debuggable.debuggablePromise = trackedPromise;
+    resourceClass.callsites = noCallsites;
   }
   try {
     return await run(options);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     debuggable.debuggablePromise = sdkDebuggablePromise;
+    resourceClass.callsites = sdkCallsites;
     running = false;
   }
 }
+
+// `Resource.callsites` (resource.js; private in the typings): without it a resource sends what it
+// sends when no frame has a position (`stackTrace(4)` empty, `sourcePosition` undefined).
+const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+const sdkCallsites = resourceClass.callsites;
+const noCallsites = (): unknown[] => [];
 
 let leakDetectorScheduled = false;
 
