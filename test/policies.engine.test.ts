@@ -87,8 +87,8 @@ function propertyDependenciesOf(r: ResourceRecord, map: any): void {
   }
 }
 
-/** What the engine would get back from the pack for this plan: "level policy urn" lines. */
-async function viaEngineApi(client: any, capture: Capture, config: PackConfig, view: View): Promise<string[]> {
+/** Sends the pack its config, as the engine does before any analysis. */
+async function configurePack(client: any, config: PackConfig): Promise<void> {
   const configure = new analyzerPb.ConfigureAnalyzerRequest();
   const map = configure.getPolicyconfigMap();
   for (const p of policies) {
@@ -100,15 +100,22 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig, v
     map.set(p.name, pc);
   }
   await call(client, "configure", configure);
+}
 
+/**
+ * What the engine would get back from the pack for this plan: "level policy urn" lines. Every
+ * request is sent before this returns, so the pack works on them while this process goes on.
+ */
+function viaEngineApi(client: any, capture: Capture, view: View): Promise<string[]> {
   const lines: string[] = [];
   // The engine attributes a resource policy's diagnostic to the resource analyzed.
   const collect = (res: any, urn = "") => {
     for (const d of res.getDiagnosticsList())
       lines.push(`${LEVEL_NAMES[d.getEnforcementlevel()]} ${d.getPolicyname()} ${d.getUrn() || urn}`);
   };
-  // Sent together (the engine sends them one per step): each answer depends on its own request
-  // only, and the pack works through one while this process builds the next.
+  // Sent together (the engine sends `analyze` once per step, then `analyzeStack`): each answer
+  // depends on its own request only, and the pack works through one while this process builds
+  // the next.
   const analyzed = capture.resources.map((r) => {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(r.type);
@@ -120,7 +127,6 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig, v
     if (provider) req.setProvider(provider);
     return call(client, "analyze", req);
   });
-  (await Promise.all(analyzed)).forEach((res, i) => collect(res, capture.resources[i].urn));
   const stack = new analyzerPb.AnalyzeStackRequest();
   stack.setResourcesList(
     capture.resources.map((r) => {
@@ -139,8 +145,12 @@ async function viaEngineApi(client: any, capture: Capture, config: PackConfig, v
       return ar;
     }),
   );
-  collect(await call(client, "analyzeStack", stack));
-  return [...new Set(lines)].sort();
+  const stackAnalyzed = call(client, "analyzeStack", stack);
+  return Promise.all([Promise.all(analyzed), stackAnalyzed]).then(([resources, stackResult]) => {
+    resources.forEach((res, i) => collect(res, capture.resources[i].urn));
+    collect(stackResult);
+    return [...new Set(lines)].sort();
+  });
 }
 
 async function viaRunner(capture: Capture, config: PackConfig, view: View): Promise<string[]> {
@@ -396,7 +406,11 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
         const planned = view === "preview" ? await previewPlan(c.selection) : await plan(c.selection);
         const capture: Capture = c.edit ? { ...planned, resources: c.edit(structuredClone(planned.resources), view) } : planned;
         if (c.edit) assert.notDeepEqual(capture.resources, planned.resources, "the edit changed nothing");
-        const [engine, offline] = [await viaEngineApi(client, capture, c.config(), view), await viaRunner(capture, c.config(), view)];
+        await configurePack(client, c.config());
+        const fromEngine = viaEngineApi(client, capture, view);
+        await new Promise(setImmediate); // the requests go out before the offline run holds this process
+        const offline = await viaRunner(capture, c.config(), view);
+        const engine = await fromEngine;
         const mandatory = engine.filter((l) => l.startsWith("mandatory "));
         for (const e of c.expect) {
           const [level, policy, urn] = e.split(" ");
