@@ -30,14 +30,42 @@ async function start(config: unknown): Promise<{ url: string; child: ChildProces
 describe("the web app (app/server.js)", () => {
   const children: ChildProcess[] = [];
   const servers: net.Server[] = [];
+  const listening = async (server: net.Server): Promise<number> => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return (server.address() as net.AddressInfo).port;
+  };
+  // Every instance the tests need starts at once (each is a node process booting).
+  let apps: Record<"healthOnly" | "databaseUp" | "databaseDown" | "noDatabase" | "noWriter" | "euWest", Promise<{ url: string }>>;
+  before(async () => {
+    const db = net.createServer((socket) => socket.end());
+    servers.push(db);
+    const port = await listening(db);
+    const closed = net.createServer();
+    const deadPort = await listening(closed);
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const configs: Record<keyof typeof apps, unknown> = {
+      healthOnly: { stage: 4, region: "us-east-1", database: { writer: "10.255.255.1", port: 5432 } },
+      databaseUp: { stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port } },
+      databaseDown: { stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port: deadPort } },
+      noDatabase: { stage: 4, region: "us-east-1" },
+      noWriter: { stage: 4, region: "us-east-1", database: { port: 5432 } },
+      euWest: { stage: 5, region: "eu-west-1" },
+    };
+    apps = Object.fromEntries(
+      Object.entries(configs).map(([key, config]) => {
+        const app = start(config);
+        app.then(({ child }) => children.push(child)).catch(() => undefined);
+        return [key, app];
+      }),
+    ) as unknown as typeof apps;
+  });
   after(() => {
     children.forEach((c) => c.kill());
     servers.forEach((s) => s.close());
   });
 
   it("answers the load balancer's health path without touching its dependencies", async () => {
-    const { url, child } = await start({ stage: 4, region: "us-east-1", database: { writer: "10.255.255.1", port: 5432 } });
-    children.push(child);
+    const { url } = await apps.healthOnly;
     const res = await fetch(`${url}${HEALTH_CHECK_PATH}`);
     assert.equal(res.status, 200);
     assert.equal((await res.text()).trim(), "ok");
@@ -46,43 +74,24 @@ describe("the web app (app/server.js)", () => {
   });
 
   it("reports readiness from the database it is configured with", async () => {
-    const db = net.createServer((socket) => socket.end());
-    servers.push(db);
-    await new Promise<void>((resolve) => db.listen(0, "127.0.0.1", resolve));
-    const port = (db.address() as net.AddressInfo).port;
-    const up = await start({ stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port } });
-    children.push(up.child);
-    const ready = await fetch(`${up.url}/ready`);
+    const ready = await fetch(`${(await apps.databaseUp).url}/ready`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { database: true });
-
-    const closed = net.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const deadPort = (closed.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const down = await start({ stage: 3, region: "us-east-1", database: { writer: "127.0.0.1", port: deadPort } });
-    children.push(down.child);
-    assert.equal((await fetch(`${down.url}/ready`)).status, 503);
+    assert.equal((await fetch(`${(await apps.databaseDown).url}/ready`)).status, 503);
   });
 
   it("is not ready without a database to reach (so Route 53 drops the region), while its health path stays up", async () => {
-    for (const config of [
-      { stage: 4, region: "us-east-1" },
-      { stage: 4, region: "us-east-1", database: { port: 5432 } },
-    ]) {
-      const { url, child } = await start(config);
-      children.push(child);
+    for (const app of [apps.noDatabase, apps.noWriter]) {
+      const { url } = await app;
       const ready = await fetch(`${url}/ready`);
-      assert.equal(ready.status, 503, JSON.stringify(config));
+      assert.equal(ready.status, 503, url);
       assert.deepEqual(await ready.json(), { database: false });
       assert.equal((await fetch(`${url}${HEALTH_CHECK_PATH}`)).status, 200);
     }
   });
 
   it("serves the stage and region from its config", async () => {
-    const { url, child } = await start({ stage: 5, region: "eu-west-1" });
-    children.push(child);
-    const body = (await (await fetch(`${url}/`)).json()) as { stage: number; region: string };
+    const body = (await (await fetch(`${(await apps.euWest).url}/`)).json()) as { stage: number; region: string };
     assert.equal(body.stage, 5);
     assert.equal(body.region, "eu-west-1");
   });
