@@ -1,11 +1,10 @@
 /**
  * What every command pays before it does anything: TypeScript is transpiled once (tools/register.js
  * keeps the JavaScript, keyed by the source), and `--help` or a usage error loads neither the
- * Pulumi nor the AWS SDK. Each case runs in a fresh child process: this process has long since
- * loaded both SDKs.
+ * Pulumi nor the AWS SDK. The SDK cases run in a fresh child process: this process has long
+ * since loaded both SDKs.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,11 +18,21 @@ describe("startup", () => {
 
     const cacheDir = () => path.join(dir, "cache");
     const source = () => path.join(dir, "answer.ts");
-    const load = () =>
-      execFileSync(process.execPath, [...RUN_TS, "-e", `console.log(JSON.stringify(require(${JSON.stringify(source())})))`], {
-        env: { ...process.env, TS_REGISTER_CACHE: cacheDir() },
-        encoding: "utf8",
-      }).trim();
+    // This process's own hook (mocha loads tools/register.js), pointed at a scratch cache; the
+    // module is dropped from require's cache each time, so each load goes through the hook.
+    const load = () => {
+      const previous = process.env.TS_REGISTER_CACHE;
+      process.env.TS_REGISTER_CACHE = cacheDir();
+      try {
+        delete require.cache[source()];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return JSON.stringify(require(source()));
+      } finally {
+        if (previous === undefined) delete process.env.TS_REGISTER_CACHE;
+        else process.env.TS_REGISTER_CACHE = previous;
+        delete require.cache[source()];
+      }
+    };
     const cached = () => (fs.existsSync(cacheDir()) ? fs.readdirSync(cacheDir()).sort() : []);
 
     it("transpiles a source once, and again only when it changes", () => {

@@ -18,14 +18,17 @@ const path = require("node:path");
 
 // ES syntax Node 20 runs (`?.`, `??`, class fields) is left as written, as tsc does for ES2022.
 const OPTIONS = { transforms: ["imports", "typescript"], disableESTransforms: true };
-const CACHE_DIR = process.env.TS_REGISTER_CACHE || path.join(__dirname, "..", "node_modules", ".cache", "ts-register");
+const DEFAULT_CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "ts-register");
+// Read on each use, so that a test can point this process's hook at a scratch directory.
+const cacheDir = () => process.env.TS_REGISTER_CACHE || DEFAULT_CACHE_DIR;
 const KEY_PREFIX = `sucrase ${require("sucrase/package.json").version} ${JSON.stringify(OPTIONS)}\n`;
 
 let transform;
 
 function transpile(source, filename) {
   const key = crypto.createHash("sha256").update(KEY_PREFIX).update(filename).update("\n").update(source).digest("hex");
-  const cached = path.join(CACHE_DIR, `${key}.js`);
+  const dir = cacheDir();
+  const cached = path.join(dir, `${key}.js`);
   try {
     return fs.readFileSync(cached, "utf8");
   } catch {
@@ -34,7 +37,7 @@ function transpile(source, filename) {
   transform ??= require("sucrase").transform;
   const { code } = transform(source, { ...OPTIONS, filePath: filename });
   try {
-    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     const temporary = `${cached}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, code);
     fs.renameSync(temporary, cached);
