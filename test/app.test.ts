@@ -28,14 +28,16 @@ async function start(config: unknown): Promise<{ url: string; child: ChildProces
 }
 
 describe("the web app (app/server.js)", () => {
-  const children: ChildProcess[] = [];
   const servers: net.Server[] = [];
   const listening = async (server: net.Server): Promise<number> => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return (server.address() as net.AddressInfo).port;
   };
   // Every instance the tests need starts at once (each is a node process booting).
-  let apps: Record<"healthOnly" | "databaseUp" | "databaseDown" | "noDatabase" | "noWriter" | "euWest", Promise<{ url: string }>>;
+  let apps: Record<
+    "healthOnly" | "databaseUp" | "databaseDown" | "noDatabase" | "noWriter" | "euWest",
+    Promise<{ url: string; child: ChildProcess }>
+  >;
   before(async () => {
     const db = net.createServer((socket) => socket.end());
     servers.push(db);
@@ -54,13 +56,14 @@ describe("the web app (app/server.js)", () => {
     apps = Object.fromEntries(
       Object.entries(configs).map(([key, config]) => {
         const app = start(config);
-        app.then(({ child }) => children.push(child)).catch(() => undefined);
+        app.catch(() => undefined); // a failed start is its test's to report
         return [key, app];
       }),
     ) as unknown as typeof apps;
   });
   after(() => {
-    children.forEach((c) => c.kill());
+    // Through the promises: an instance still booting is killed once it has started.
+    Object.values(apps ?? {}).forEach((app) => app.then(({ child }) => child.kill()).catch(() => undefined));
     servers.forEach((s) => s.close());
   });
 

@@ -5,8 +5,8 @@
  * for a child at its test instead left a core idle for every spawn (about a third of `npm test`).
  *
  * Children run one fewer at a time than the machine has cores (at least one), so this process
- * keeps a core for the in-process tests. After the last test, children nobody awaited (a run with
- * `--grep`) are killed.
+ * keeps a core for the in-process tests; a server gives its slot back once it serves. After the
+ * last test, children nobody awaited (a run with `--grep`) are killed.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as os from "node:os";
@@ -18,7 +18,7 @@ export const ROOT = path.resolve(__dirname, "..");
 export const RUN_TS = ["-r", path.join(ROOT, "tools", "register.js")];
 
 export interface ChildRun {
-  /** The exit code; -1 if the child could not start or was killed. */
+  /** The exit code; -1 if the child could not start or was killed (stderr says which). */
   code: number;
   stdout: string;
   stderr: string;
@@ -27,7 +27,7 @@ export interface ChildRun {
 export interface ChildOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Kill the child if it runs longer (milliseconds). */
+  /** Kill the child if it runs longer (milliseconds; default two minutes). */
   timeout?: number;
 }
 
@@ -37,27 +37,22 @@ const running = new Set<ChildProcess>();
 let free = SLOTS;
 let stopped = false;
 
-/** Runs `start` when a slot is free; the slot is given back when `start`'s child exits. */
-function whenFree(start: () => ChildProcess | undefined): void {
+/** Runs `start` when a slot is free; `start` calls its `release` once (when its child is done with the slot). */
+function whenFree(start: (release: () => void) => void): void {
   const run = () => {
-    const child = stopped ? undefined : start();
-    if (!child) return release();
-    running.add(child);
-    child.once("close", () => {
-      running.delete(child);
-      release();
+    let released = false;
+    start(() => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
     });
   };
   if (free > 0) {
     free--;
     run();
   } else waiting.push(run);
-}
-
-function release(): void {
-  const next = waiting.shift();
-  if (next) next();
-  else free++;
 }
 
 // A root hook: runs once, after every test of the run.
@@ -67,27 +62,47 @@ after(() => {
   running.forEach((child) => child.kill());
 });
 
-function spawnChild(command: string, args: readonly string[], options: ChildOptions): ChildProcess {
-  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  const timer = setTimeout(() => child.kill(), options.timeout ?? 120_000);
-  child.once("close", () => clearTimeout(timer));
-  return child;
+/** Spawns a child with piped output, tracked until it closes; the error if it cannot. */
+function spawnChild(command: string, args: readonly string[], options: ChildOptions): ChildProcess | Error {
+  if (stopped) return new Error("not started: the test run had ended");
+  try {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.setEncoding("utf8");
+    child.stderr!.setEncoding("utf8");
+    running.add(child);
+    child.once("close", () => running.delete(child));
+    return child;
+  } catch (e) {
+    return e as Error;
+  }
 }
 
-/** Queues `command args`; resolves when it has exited (never rejects: a child that failed to start has code -1). */
+/** Queues `command args`; resolves when it has exited (never rejects). */
 export function runInBackground(command: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> {
   return new Promise((resolve) =>
-    whenFree(() => {
-      if (stopped) return void resolve({ code: -1, stdout: "", stderr: "not run: the test run had ended" });
+    whenFree((release) => {
       const child = spawnChild(command, args, options);
-      let [stdout, stderr] = ["", ""];
+      if (child instanceof Error) {
+        release();
+        return resolve({ code: -1, stdout: "", stderr: child.message });
+      }
+      let [stdout, stderr, failed] = ["", "", false];
+      const timeout = options.timeout ?? 120_000;
+      const timer = setTimeout(() => {
+        stderr += `\nkilled after ${timeout} ms`;
+        child.kill();
+      }, timeout);
       child.stdout!.on("data", (d: string) => (stdout += d));
       child.stderr!.on("data", (d: string) => (stderr += d));
-      child.once("error", (e) => (stderr += `${e.message}\n`));
-      child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      return child;
+      child.once("error", (e) => {
+        failed = true;
+        stderr += `${e.message}\n`;
+      });
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        release();
+        resolve({ code: failed || code === null ? -1 : code, stdout, stderr });
+      });
     }),
   );
 }
@@ -97,30 +112,38 @@ export const runTsInBackground = (file: string, args: readonly string[], options
   runInBackground(process.execPath, [...RUN_TS, file, ...args], options);
 
 /**
- * Queues a server: resolves with the child and the match once `ready` matches its stdout, and
- * rejects if it exits first. It holds its slot until it exits; the caller stops it.
+ * Queues a server: resolves with the child and the match once `ready` matches its stdout (its
+ * slot is then given back: a waiting server uses no core), and rejects if it exits first. It runs
+ * until the caller stops it, or the run ends.
  */
 export function serveInBackground(
   command: string,
   args: readonly string[],
   ready: RegExp,
-  options: ChildOptions = {},
+  options: Omit<ChildOptions, "timeout"> = {},
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) =>
-    whenFree(() => {
-      if (stopped) return void reject(new Error("not started: the test run had ended"));
+    whenFree((release) => {
       const child = spawnChild(command, args, options);
+      if (child instanceof Error) {
+        release();
+        return reject(child);
+      }
       let [stdout, stderr] = ["", ""];
       child.stdout!.on("data", (d: string) => {
         stdout += d;
         const match = ready.exec(stdout);
-        if (match) resolve({ child, match });
+        if (match) {
+          release();
+          resolve({ child, match });
+        }
       });
       child.stderr!.on("data", (d: string) => (stderr += d));
-      child.once("close", (code) =>
-        reject(new Error(`${path.basename(args[args.length - 1] ?? command)} exited (${code}) before serving: ${stderr}`)),
-      );
-      return child;
+      child.once("error", (e) => (stderr += `${e.message}\n`));
+      child.once("close", (code) => {
+        release();
+        reject(new Error(`${path.basename(args[args.length - 1] ?? command)} exited (${code}) before serving: ${stderr}`));
+      });
     }),
   );
 }

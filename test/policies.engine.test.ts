@@ -409,8 +409,7 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
         await configurePack(client, c.config());
         const fromEngine = viaEngineApi(client, capture, view);
         await new Promise(setImmediate); // the requests go out before the offline run holds this process
-        const offline = await viaRunner(capture, c.config(), view);
-        const engine = await fromEngine;
+        const [offline, engine] = await Promise.all([viaRunner(capture, c.config(), view), fromEngine]);
         const mandatory = engine.filter((l) => l.startsWith("mandatory "));
         for (const e of c.expect) {
           const [level, policy, urn] = e.split(" ");

@@ -317,17 +317,18 @@ export function trackedPromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
   }
   const store: { leakCandidates: Set<Promise<unknown>> } = runtimeState.getStore();
   store.leakCandidates.add(p);
-  return p.then(
-    (value) => {
+  // The SDK's own shape, `.then(...).catch(...)`: one step fewer (`.then(f, g)`) settles the
+  // result a microtask earlier and changes the order in which the program registers resources.
+  return p
+    .then((value) => {
       store.leakCandidates.delete(p);
       return value;
-    },
-    (err) => {
+    })
+    .catch((err) => {
       store.leakCandidates.delete(p);
       err.promise = p;
       throw err;
-    },
-  );
+    });
 }
 const sdkDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = debuggable.debuggablePromise;
 
