@@ -37,22 +37,38 @@ const running = new Set<ChildProcess>();
 let free = SLOTS;
 let stopped = false;
 
-/** Runs `start` when a slot is free; `start` calls its `release` once (when its child is done with the slot). */
-function whenFree(start: (release: () => void) => void): void {
-  const run = () => {
-    let released = false;
-    start(() => {
-      if (released) return;
-      released = true;
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    });
-  };
-  if (free > 0) {
+function pump(): void {
+  while (free > 0 && waiting.length > 0) {
     free--;
-    run();
-  } else waiting.push(run);
+    waiting.shift()!();
+  }
+}
+
+/** A slot given back once, however often it is called. */
+function releaser(): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    free++;
+    pump();
+  };
+}
+
+/** Runs `start` when a slot is free; `start` calls its `release` when its child is done with the slot. */
+function whenFree(start: (release: () => void) => void): void {
+  waiting.push(() => start(releaser()));
+  pump();
+}
+
+/**
+ * Takes a slot for work this process hands to a child it already runs (the pack's server while
+ * its tests run): children already running go on, queued ones wait until the returned function
+ * is called.
+ */
+export function reserveSlot(): () => void {
+  free--;
+  return releaser();
 }
 
 // A root hook: runs once, after every test of the run.

@@ -24,7 +24,7 @@ import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { loadPackConfig, PackConfig, runPolicies, View, VIEWS } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
 import { UNKNOWN } from "../tools/mocks";
-import { ROOT, RUN_TS, serveInBackground } from "./children";
+import { reserveSlot, ROOT, RUN_TS, serveInBackground } from "./children";
 import { plan, previewPlan } from "./helpers";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -162,14 +162,18 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
   this.timeout(120_000);
   let child: ChildProcess | undefined;
   let client: any;
+  let unreserve: (() => void) | undefined;
 
   before(async () => {
     const started = await pack;
+    // The pack works on the children's core while these tests run: no other child starts meanwhile.
+    unreserve = reserveSlot();
     child = started.child;
     client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${started.match[1]}`, grpc.credentials.createInsecure());
   });
 
   after(() => {
+    unreserve?.();
     client?.close();
     if (child?.pid && child.exitCode === null) process.kill(child.pid);
   });
