@@ -9,6 +9,7 @@
  * last test, children nobody awaited (a run with `--grep`) are killed.
  */
 import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -123,9 +124,17 @@ export function runInBackground(command: string, args: readonly string[], option
   );
 }
 
-/** A TypeScript entry point of this repo, queued as {@link runInBackground} (`node -r tools/register.js file args`). */
-export const runTsInBackground = (file: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> =>
-  runInBackground(process.execPath, [...RUN_TS, file, ...args], options);
+/**
+ * An npm script of this repo (`plan`, `runbook`…) queued as {@link runInBackground}: its command
+ * from package.json, node flags included, with `args` after it, as `npm run script -- args` runs
+ * it but without npm's own process.
+ */
+export function runScriptInBackground(script: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> {
+  const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
+  const [command, ...scriptArgs] = (scripts[script] ?? "").split(/\s+/);
+  if (command !== "node") throw new Error(`npm script ${script} is not a node command: ${scripts[script]}`);
+  return runInBackground(process.execPath, [...scriptArgs, ...args], options);
+}
 
 /**
  * Queues a server: resolves with the child and the match once `ready` matches its stdout (its

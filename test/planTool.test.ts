@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { runPlan } from "../tools/plan";
 import type { PlanDiff } from "../tools/compare";
 import { renderDiff, renderMermaid, shortPair } from "../tools/render";
-import { ChildRun as Run, runTsInBackground } from "./children";
+import { ChildRun as Run, runScriptInBackground } from "./children";
 import { plan } from "./helpers";
 
 const RUNS = {
@@ -36,7 +36,7 @@ const RUNS = {
 
 /** The runs that go through a real process (a successful --json one: stdout is nothing but the JSON); the others call `runPlan` in-process. */
 const SPAWNED: ReadonlySet<keyof typeof RUNS> = new Set(["json1", "badConfig", "zoneNotOffered"] as const);
-const spawnedRuns = new Map([...SPAWNED].map((key) => [key, runTsInBackground("tools/plan.ts", RUNS[key])]));
+const spawnedRuns = new Map([...SPAWNED].map((key) => [key, runScriptInBackground("plan", RUNS[key])]));
 
 const DOCUMENTED_FIELDS = [
   "urn",

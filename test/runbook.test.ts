@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { GLOBAL_SERVICES_REGION } from "../components/platform";
 import { stageDefinition, StageNumber } from "../components/stages";
 import { runRunbook } from "../tools/runbook/index";
-import { runTsInBackground } from "./children";
+import { runScriptInBackground } from "./children";
 import {
   allCommands,
   assertInOrder,
@@ -24,7 +24,7 @@ import {
 } from "./runbookHelpers";
 
 /** The runbook CLI as a real process (it loads the SDKs and captures its plans itself). */
-const stopped = runTsInBackground("tools/runbook.ts", [
+const stopped = runScriptInBackground("runbook", [
   "promote",
   "--stack",
   "dev",
