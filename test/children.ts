@@ -6,7 +6,9 @@
  *
  * Children run one fewer at a time than the machine has cores (at least one), so this process
  * keeps a core for the in-process tests; a server gives its slot back once it serves. After the
- * last test, children nobody awaited (a run with `--grep`) are killed.
+ * last test, children still running or queued (a run with `--grep`) are stopped. A run whose
+ * grep selects no test runs no hooks: it waits for its queued children to finish, but not for a
+ * server, which no longer holds this process once it serves.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -68,6 +70,7 @@ function whenFree(start: (release: () => void) => void): void {
  * is called.
  */
 export function reserveSlot(): () => void {
+  if (stopped) return () => undefined;
   free--;
   return releaser();
 }
@@ -129,23 +132,26 @@ export function runInBackground(command: string, args: readonly string[], option
  * from package.json, node flags included, with `args` after it, as `npm run script -- args` runs
  * it but without npm's own process.
  */
-export function runScriptInBackground(script: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildRun> {
+export function runScriptInBackground(script: string, args: readonly string[], options: Omit<ChildOptions, "cwd"> = {}): Promise<ChildRun> {
   const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
   const [command, ...scriptArgs] = (scripts[script] ?? "").split(/\s+/);
   if (command !== "node") throw new Error(`npm script ${script} is not a node command: ${scripts[script]}`);
-  return runInBackground(process.execPath, [...scriptArgs, ...args], options);
+  // npm runs a script from the package root: its paths are relative to it.
+  return runInBackground(process.execPath, [...scriptArgs, ...args], { ...options, cwd: ROOT });
 }
 
 /**
  * Queues a server: resolves with the child and the match once `ready` matches its stdout (its
- * slot is then given back: a waiting server uses no core), and rejects if it exits first. It runs
- * until the caller stops it, or the run ends.
+ * slot is then given back: a waiting server uses no core), and rejects if it exits first or does
+ * not serve within `startTimeout`. Once it serves it runs until the caller stops it or the run
+ * ends, and it no longer keeps this process alive (a run whose grep selects no test runs no
+ * root hook to stop it).
  */
 export function serveInBackground(
   command: string,
   args: readonly string[],
   ready: RegExp,
-  options: Omit<ChildOptions, "timeout"> = {},
+  options: Omit<ChildOptions, "timeout"> & { startTimeout?: number } = {},
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) =>
     whenFree((release) => {
@@ -154,18 +160,27 @@ export function serveInBackground(
         release();
         return reject(child);
       }
-      let [stdout, stderr] = ["", ""];
+      let [stdout, stderr, serving] = ["", "", false];
+      const startTimeout = options.startTimeout ?? 120_000;
+      const timer = setTimeout(() => {
+        stderr += `\nkilled: not serving after ${startTimeout} ms`;
+        child.kill();
+      }, startTimeout);
       child.stdout!.on("data", (d: string) => {
         stdout += d;
-        const match = ready.exec(stdout);
+        const match = serving ? null : ready.exec(stdout);
         if (match) {
+          serving = true;
+          clearTimeout(timer);
           release();
+          for (const handle of [child, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
           resolve({ child, match });
         }
       });
       child.stderr!.on("data", (d: string) => (stderr += d));
       child.once("error", (e) => (stderr += `${e.message}\n`));
       child.once("close", (code) => {
+        clearTimeout(timer);
         release();
         reject(new Error(`${path.basename(args[args.length - 1] ?? command)} exited (${code}) before serving: ${stderr}`));
       });

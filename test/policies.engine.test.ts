@@ -163,16 +163,19 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
   let child: ChildProcess | undefined;
   let client: any;
   let unreserve: (() => void) | undefined;
+  let ended = false;
 
   before(async () => {
     const started = await pack;
-    // The pack works on the children's core while these tests run: no other child starts meanwhile.
-    unreserve = reserveSlot();
+    // The pack works on the children's core while these tests run: no other child starts
+    // meanwhile (unless this hook timed out and `after` has run).
+    if (!ended) unreserve = reserveSlot();
     child = started.child;
     client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${started.match[1]}`, grpc.credentials.createInsecure());
   });
 
   after(() => {
+    ended = true;
     unreserve?.();
     client?.close();
     if (child?.pid && child.exitCode === null) process.kill(child.pid);
