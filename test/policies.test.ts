@@ -269,6 +269,28 @@ describe("policy runner: engine semantics", () => {
     assert.equal(args.asType(aws.rds.Cluster).engine, "aurora-postgresql");
   });
 
+  it("records each not-applicable call with its reason, and awaits a policy's promise before it returns", async () => {
+    const capture = await plan({ stack: "dev", stage: 3 });
+    const clusters = capture.resources.filter(is("aws:rds/cluster:Cluster"));
+    const probe = {
+      name: "probe",
+      description: "applies to clusters only",
+      enforcementLevel: "mandatory" as const,
+      validateResource: async (args: any, report: (m: string) => void) => {
+        if (args.type !== "aws:rds/cluster:Cluster") return args.notApplicable("clusters only");
+        await new Promise((resolve) => setImmediate(resolve));
+        report("a cluster, seen late");
+      },
+    };
+    const run = await runPolicies(capture, [probe]);
+    assert.equal(run.notApplicable.length, capture.resources.length - clusters.length);
+    assert.ok(run.notApplicable.every((n) => n.policyName === "probe" && n.reason === "clusters only"));
+    assert.deepEqual(
+      run.violations.map((v) => v.urn),
+      clusters.map((c) => c.urn),
+    );
+  });
+
   it("treats a value unknown during preview as the engine does: a policy reading it is reported advisory, not mandatory", async () => {
     // A first preview where the program took the flag from a resource not yet created (the VPC).
     const preview = await previewPlan({ stack: "dev", stage: 3 });
@@ -288,6 +310,16 @@ describe("policy runner: engine semantics", () => {
     const run = await runPolicies(capture, [probe], {}, "preview");
     assert.equal(mandatory(run).length, 0);
     assert.match(run.violations[0].message, /can't run policy 'probe' during preview/);
+    // The same from a policy that returns a promise (server.js awaits every validation).
+    const asyncProbe = {
+      ...probe,
+      validateResource: async (args: any, report: (m: string) => void) => probe.validateResource(args, report),
+    };
+    const asyncRun = await runPolicies(capture, [asyncProbe], {}, "preview");
+    assert.deepEqual(
+      asyncRun.violations.map((v) => [v.enforcementLevel, /can't run policy 'probe' during preview/.test(v.message)]),
+      [["advisory", true]],
+    );
     // The pack's own rules never pass an unknown silently: they say they can't judge it (issue 9).
     const pack = await runPolicies(capture, policies, {}, "preview");
     assert.deepEqual(
