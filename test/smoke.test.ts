@@ -9,17 +9,21 @@ import { ROOT } from "../tools/stackConfig";
  * Fake `pulumi` and `curl` on a temp PATH: each records its arguments (one line per call) and
  * answers as the real command would, steered by files in the fake's directory.
  */
+// Shell builtins only (no dirname, grep or cat): each call is one process, as cheap as a spawn gets.
 const FAKE_PULUMI = `#!/bin/sh
-dir=$(dirname "$0")
+dir=\${0%/*}
 echo "pulumi $*" >> "$dir/calls.log"
+show() { IFS= read -r line < "$1"; printf '%s\\n' "$line"; }
 case "$1 $2" in
   "version "*) echo "v3.248.0" ;;
   "stack select")
-    if grep -qx "$3" "$dir/stacks" 2>/dev/null; then exit 0; fi
+    if [ -f "$dir/stacks" ]; then
+      while IFS= read -r known; do [ "$known" = "$3" ] && exit 0; done < "$dir/stacks"
+    fi
     echo "error: no stack named '$3' found" >&2; exit 255 ;;
   "stack init") echo "$3" >> "$dir/stacks"; echo "Created stack '$3'" ;;
-  "stack output") cat "$dir/outputs.json" ;;
-  "stack export") cat "$dir/export.json" ;;
+  "stack output") show "$dir/outputs.json" ;;
+  "stack export") show "$dir/export.json" ;;
   "preview "*)
     if [ -f "$dir/preview-fails" ]; then echo "error: preview failed: 1 mandatory policy violation" >&2; exit 255; fi
     echo "Previewing update (smoke):" ;;
@@ -27,11 +31,11 @@ case "$1 $2" in
 esac
 `;
 const FAKE_CURL = `#!/bin/sh
-dir=$(dirname "$0")
+dir=\${0%/*}
 echo "curl $*" >> "$dir/calls.log"
 for last; do :; done
 case "$last" in
-  */ready) cat "$dir/ready-status" 2>/dev/null || printf 200 ;;
+  */ready) if [ -f "$dir/ready-status" ]; then IFS= read -r status < "$dir/ready-status"; printf '%s' "$status"; else printf 200; fi ;;
   *) printf 200 ;;
 esac
 `;
