@@ -1,13 +1,10 @@
 // The whole program: read and validate config, build the stage plan, instantiate the platform.
 // Bad config throws a ConfigError listing every problem before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
-import { decodeConfigValues, validateConfig } from "./components/config";
-import { buildPlan } from "./components/plan";
+import { planFromConfig } from "./components/plan";
 import { Platform } from "./components/platform";
 
-const project = pulumi.getProject();
-const { values, awsRegion, strayKeys } = decodeConfigValues(pulumi.runtime.allConfig(), project);
-const plan = buildPlan(validateConfig(values, awsRegion, strayKeys), awsRegion, { project, stack: pulumi.getStack() });
+const plan = planFromConfig(pulumi.runtime.allConfig(), { project: pulumi.getProject(), stack: pulumi.getStack() });
 plan.warnings.forEach((w) => pulumi.log.warn(w));
 
 const platform = new Platform("platform", { plan });

@@ -5,11 +5,11 @@
  * policy pack (a dev stack may run below them on purpose).
  */
 import { z } from "zod";
-import * as awsProviderConfig from "@pulumi/aws/config";
 import { Region } from "@pulumi/aws/types/enums";
 import { regionFacts } from "./awsFacts";
 import { ADDRESS_PLAN_AZ_SLOTS, STAGE_NUMBERS, StageNumber, isStageNumber } from "./stages";
 import { closest, didYouMean } from "./suggest";
+import awsProviderConfig from "../data/aws-provider-config.json";
 import instanceTypes from "../data/instance-types.json";
 
 export const STAGE_ALLOWED = `a whole number from ${STAGE_NUMBERS[0]} to ${STAGE_NUMBERS[STAGE_NUMBERS.length - 1]} (the scaling-journey stage)`;
@@ -334,10 +334,12 @@ export function validateConfig(values: Record<string, unknown>, awsRegion: strin
   return parsed.data;
 }
 
-/** The `aws:` config keys the installed provider reads (`@pulumi/aws/config`). */
-export const AWS_PROVIDER_KEYS: readonly string[] = Object.keys(awsProviderConfig).filter(
-  (k) => k !== "requireRegion" && k !== "__esModule",
-);
+/**
+ * The `aws:` config keys the installed provider reads, as data (data/aws-provider-config.json, checked
+ * against `@pulumi/aws/config` by a test): that module creates a `pulumi.Config`, so reading it
+ * here would load the whole Pulumi SDK before a config error could be reported.
+ */
+export const AWS_PROVIDER_KEYS: readonly string[] = awsProviderConfig.keys;
 
 /** Namespaces a stack's config may hold besides the project's own: the providers the program uses, and Pulumi's. */
 const OTHER_NAMESPACES = ["aws", "random", "pulumi"];

@@ -3,7 +3,7 @@
  * typed object every component reads. Pure: no Pulumi resources, no AWS calls.
  */
 import { GLOBAL_DATABASE_CLASS_FAMILIES, instanceClassFamily } from "./awsFacts";
-import { ConfigError, ConfigProblem, RawConfig } from "./config";
+import { ConfigError, ConfigProblem, decodeConfigValues, RawConfig, validateConfig } from "./config";
 import { derivedNameProblems } from "./names";
 import { planRegionNetworks, RegionNetworkPlan } from "./regionPlan";
 import { StageCapabilities, StageDefinition, stageDefinition } from "./stages";
@@ -129,6 +129,17 @@ export function clusterPlans(domains: { name: string; shards: number }[], federa
       shard,
     })),
   );
+}
+
+/**
+ * The program's config, as Pulumi hands it over (every `namespace:key` as a string), decoded,
+ * validated and planned: what index.ts runs first. The offline tools run it too, before they
+ * load the program and the Pulumi SDK, so a config error is reported at once. Throws a
+ * ConfigError listing every problem.
+ */
+export function planFromConfig(all: Record<string, string>, ctx: PlanContext): PlatformPlan {
+  const { values, awsRegion, strayKeys } = decodeConfigValues(all, ctx.project);
+  return buildPlan(validateConfig(values, awsRegion, strayKeys), awsRegion, ctx);
 }
 
 export function buildPlan(config: RawConfig, awsRegion: string | undefined, ctx: PlanContext): PlatformPlan {

@@ -6,6 +6,7 @@ import { InstanceType as Ec2InstanceType } from "@pulumi/aws/types/enums/ec2";
 import { CACHE_NODE_TYPE } from "../components/cache";
 import {
   AURORA_POSTGRESQL_CLASSES,
+  AWS_PROVIDER_KEYS,
   ConfigError,
   ConfigProblem,
   decodeConfigValues,
@@ -16,6 +17,7 @@ import {
 } from "../components/config";
 import { buildPlan, cpuArchitecture } from "../components/plan";
 import { STAGE_NUMBERS, stageDefinition } from "../components/stages";
+import awsProviderConfig from "../data/aws-provider-config.json";
 import instanceTypes from "../data/instance-types.json";
 import { cliFailure, npmSwallowedFlags } from "../tools/cli";
 import { runInBackground } from "./children";
@@ -303,6 +305,20 @@ describe("config errors that point at the fix", () => {
 
   it("rejects an EC2 instance type used as a DB class (Aurora PostgreSQL classes only)", () => {
     assert.ok(problemsOf({ ...VALID, database: { instanceClass: "db.m1.small" } }).some((p) => p.key === "database.instanceClass"));
+  });
+});
+
+describe("AWS provider config keys (data/aws-provider-config.json)", () => {
+  it("carry their source and the date they were read", () => {
+    assert.match(awsProviderConfig.read, /^\d{4}-\d{2}-\d{2}$/);
+    assert.match(awsProviderConfig.source, /@pulumi\/aws \d+\.\d+\.\d+/);
+  });
+
+  it("list exactly the keys the installed @pulumi/aws reads (refresh it when the provider moves)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const installed = Object.keys(require("@pulumi/aws/config")).filter((k) => k !== "requireRegion" && k !== "__esModule");
+    assert.ok(installed.includes("region"));
+    assert.deepEqual([...AWS_PROVIDER_KEYS].sort(), installed.sort());
   });
 });
 

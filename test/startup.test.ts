@@ -1,7 +1,7 @@
 /**
  * What every command pays before it does anything: TypeScript is transpiled once (tools/register.js
- * keeps the JavaScript, keyed by the source), and `--help` or a usage error loads neither the
- * Pulumi nor the AWS SDK. The SDK cases run in a fresh child process: this process has long
+ * keeps the JavaScript, keyed by the source), and `--help`, a usage error or a config error loads
+ * neither the Pulumi nor the AWS SDK. The SDK cases run in a fresh child process: this process has long
  * since loaded both SDKs.
  */
 import { strict as assert } from "node:assert";
@@ -9,6 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, RUN_TS, runInBackground } from "./children";
+
+const USAGE = /usage: npm run/;
 
 describe("startup", () => {
   describe("tools/register.js", () => {
@@ -50,65 +52,95 @@ describe("startup", () => {
     });
   });
 
-  describe("--help and usage errors load no SDK", function () {
+  describe("--help, usage errors and config errors load no SDK", function () {
     this.timeout(120_000);
-    const cases: [string, string, string[], number][] = [
-      ["tools/plan.ts", "runPlan", ["--help"], 0],
-      ["tools/plan.ts", "runPlan", ["--stage"], 1],
-      ["tools/plan.ts", "runPlan", ["--json", "--mermaid"], 1],
-      ["tools/plan.ts", "runPlan", ["--compare", "3", "--view", "everything"], 1],
-      ["tools/policy.ts", "runPolicyCli", ["--help"], 0],
-      ["tools/policy.ts", "runPolicyCli", ["--view", "everything"], 1],
-      ["tools/policy.ts", "runPolicyCli", ["--stage", "three"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["--help"], 0],
-      ["tools/runbook.ts", "runRunbookCli", ["explode"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["promote", "--to", "3"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["promote", "--stack", "dev", "--to", "9"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["add-region", "--stack", "dev"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["failover", "--to", "eu-west-1"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["add-domain", "--stack", "dev"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--from", "prod"], 1],
-      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--stage", "0"], 1],
+    // [module, function, argv, exit code, what it prints: the usage, or the config problem]
+    const cases: [string, string, string[], number, RegExp][] = [
+      ["tools/plan.ts", "runPlan", ["--help"], 0, USAGE],
+      ["tools/plan.ts", "runPlan", ["--stage"], 1, USAGE],
+      ["tools/plan.ts", "runPlan", ["--json", "--mermaid"], 1, USAGE],
+      ["tools/plan.ts", "runPlan", ["--compare", "3", "--view", "everything"], 1, USAGE],
+      ["tools/policy.ts", "runPolicyCli", ["--help"], 0, USAGE],
+      ["tools/policy.ts", "runPolicyCli", ["--view", "everything"], 1, USAGE],
+      ["tools/policy.ts", "runPolicyCli", ["--stage", "three"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["--help"], 0, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["explode"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["promote", "--to", "3"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["promote", "--stack", "dev", "--to", "9"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["add-region", "--stack", "dev"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["failover", "--to", "eu-west-1"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["add-domain", "--stack", "dev"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--from", "prod"], 1, USAGE],
+      ["tools/runbook.ts", "runRunbookCli", ["dev-to-prod", "--stage", "0"], 1, USAGE],
+      // Config the program would reject (exit 2) is checked with the program's own pure steps
+      // (components/plan.ts planFromConfig) before the program and the SDK load.
+      ["tools/plan.ts", "runPlan", ["--stack", "dev", "--set", "stage=9"], 2, /stage: must be a whole number from 1 to 7/],
+      ["tools/plan.ts", "runPlan", ["--stack", "dev", "--set", "bogusKey=1"], 2, /bogusKey: is not a known key/],
+      [
+        "tools/plan.ts",
+        "runPlan",
+        ["--stack", "dev", "--stage", "4", "--compare", "9"],
+        2,
+        /stage: must be a whole number from 1 to 7 .*got 9/,
+      ],
+      [
+        "tools/plan.ts",
+        "runPlan",
+        ["--stack", "prod", "--set", 'aws:regoin="us-east-1"'],
+        2,
+        /aws:regoin: is not a key the AWS provider reads/,
+      ],
+      [
+        "tools/policy.ts",
+        "runPolicyCli",
+        ["--stack", "dev", "--set", "network.cidr=10.0.0.0/8"],
+        2,
+        /network\.cidr: must be an IPv4 CIDR block/,
+      ],
     ];
-    // The control: a command that gets past its usage check loads both SDKs (bad config, exit 2,
-    // found only once the plan's modules are loaded), so the check can see an SDK.
-    const control: [string, string, string[], number] = ["tools/plan.ts", "runPlan", ["--stack", "dev", "--set", "stage=9"], 2];
+    // The control: a command that gets past its checks loads both SDKs (a stage-1 plan), so the
+    // check can see an SDK.
+    const control: [string, string, string[], number] = ["tools/plan.ts", "runPlan", ["--stack", "dev", "--stage", "1", "--json"], 0];
 
     /**
      * Runs every case in order in one fresh process (this one has long since loaded both SDKs),
-     * recording after each its exit code, whether it printed the usage, and the @pulumi packages
-     * loaded so far: a case that loads an SDK shows it from that case on.
+     * recording after each its exit code, what it printed, and the @pulumi packages loaded so
+     * far: a case that loads an SDK shows it from that case on.
      */
     const script = `
       (async () => {
         const out = [];
-        for (const [module, fn, argv] of ${JSON.stringify([...cases, control])}) {
+        for (const [module, fn, argv] of ${JSON.stringify([...cases.map(([m, f, a]) => [m, f, a]), control])}) {
           const r = await require(require("node:path").join(${JSON.stringify(ROOT)}, module))[fn](argv);
-          const sdks = Object.keys(require.cache).filter((f) => /node_modules[\\/]@pulumi[\\/]/.test(f));
-          out.push({ code: r.code, usage: /usage: npm run/.test(r.stdout + r.stderr), sdks });
+          // An SDK is any @pulumi module but @pulumi/aws's enum tables (plain data: the config
+          // check reads the Region names from them).
+          const sdks = Object.keys(require.cache).filter(
+            (f) => /node_modules[\\/]@pulumi[\\/]/.test(f) && !/@pulumi[\\/]aws[\\/]types[\\/]enums[\\/]/.test(f),
+          );
+          out.push({ code: r.code, printed: r.code === 0 ? r.stdout.slice(0, 2000) : r.stderr, sdks });
         }
         console.log(JSON.stringify(out));
       })();`;
     // Queued when this file loads (test/children.ts): it loads both SDKs, beside the other tests.
     const child = runInBackground(process.execPath, [...RUN_TS, "-e", script]);
-    let results: { code: number; usage: boolean; sdks: string[] }[];
+    let results: { code: number; printed: string; sdks: string[] }[];
     before(async () => {
       const run = await child;
       assert.equal(run.code, 0, run.stderr);
       results = JSON.parse(run.stdout);
     });
 
-    cases.forEach(([module, , argv, code], i) => {
+    cases.forEach(([module, , argv, code, printed], i) => {
       it(`${module} ${argv.join(" ")}`, () => {
-        assert.equal(results[i].code, code);
-        assert.ok(results[i].usage, "prints the usage");
+        assert.equal(results[i].code, code, results[i].printed);
+        assert.match(results[i].printed, printed);
         assert.deepEqual(results[i].sdks, []);
       });
     });
 
-    it("a command past its usage check does load them (the checks above can see an SDK)", () => {
+    it("a command past its checks does load them (the checks above can see an SDK)", () => {
       const result = results[cases.length];
-      assert.equal(result.code, control[3]);
+      assert.equal(result.code, control[3], result.printed);
       assert.ok(result.sdks.some((f) => f.includes(`${path.sep}@pulumi${path.sep}aws${path.sep}`)));
     });
   });

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MockState, regionOfProviderRef } from "./mocks";
+import { configStrings } from "./stackConfig";
 
 export { UNKNOWN } from "./mocks";
 
@@ -210,10 +211,6 @@ export function engineUrn(project: string, stack: string, parent: string, type: 
   return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
-function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
 let running = false;
 
 /**
@@ -335,7 +332,7 @@ const sdkDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = deb
 async function run({ project, stack, config, preview = false }: CaptureOptions): Promise<Capture> {
   const state: MockState = { providerRegions: new Map() };
   await pulumi.runtime.setMocks(createMocks(state, { preview }), project, stack, preview);
-  pulumi.runtime.setAllConfig(toConfigStrings(config));
+  pulumi.runtime.setAllConfig(configStrings(config));
 
   const resources: ResourceRecord[] = [];
   const monitor = pulumi.runtime.getMonitor() as any;

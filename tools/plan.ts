@@ -39,7 +39,6 @@ const planModules = async () => ({
   ...(await import("./render")),
   ...(await import("./architecture")),
   ...(await import("./cost")),
-  ...(await import("./stackConfig")),
 });
 
 /** What comparing policy verdicts needs: the pack and its runner (only with `--view`). */
@@ -179,9 +178,20 @@ export async function runPlan(argv: string[], load?: PlanLoader): Promise<CliRes
   try {
     const args = parsePlanArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
+    const targetSelection: StackSelection | undefined =
+      args.compare === undefined
+        ? undefined
+        : {
+            ...args.selection,
+            stage: args.compare === "same" ? args.selection.stage : args.compare,
+            set: [...(args.selection.set ?? []), ...args.toSet],
+          };
+    const { checkStackConfig, loadStackConfig } = await import("./stackConfig");
+    // Both sides' config is checked before the program and the Pulumi SDK load: a config error
+    // (exit 2) is reported at once.
+    for (const selection of [args.selection, targetSelection]) if (selection) checkStackConfig(loadStackConfig(selection));
     const {
       captureProgram,
-      loadStackConfig,
       comparePlans,
       loadReplaceTriggers,
       planJson,
@@ -205,12 +215,7 @@ export async function runPlan(argv: string[], load?: PlanLoader): Promise<CliRes
     const plan: PlanLoader = load ?? ((selection, preview) => captureProgram({ ...loadStackConfig(selection), preview }));
     const capture = await plan(args.selection, false);
 
-    if (args.compare !== undefined) {
-      const targetSelection: StackSelection = {
-        ...args.selection,
-        stage: args.compare === "same" ? args.selection.stage : args.compare,
-        set: [...(args.selection.set ?? []), ...args.toSet],
-      };
+    if (targetSelection) {
       const target = await plan(targetSelection, false);
       const diff = comparePlans(capture, target, loadReplaceTriggers());
       const policy: Partial<Record<View, VerdictChanges>> = {};

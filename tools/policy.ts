@@ -167,6 +167,9 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
   try {
     const args = parsePolicyArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
+    // The stack's config is checked before the pack, the program and the Pulumi SDK load: a
+    // config error is reported at once.
+    stackConfig().checkStackConfig(stackConfig().loadStackConfig(args.selection));
     const { config, file } = packConfigFor(args);
     const runs: Partial<Record<View, PolicyRun>> = {};
     let normal: Capture | undefined;
