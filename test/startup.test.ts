@@ -98,9 +98,14 @@ describe("startup", () => {
         /network\.cidr: must be an IPv4 CIDR block/,
       ],
     ];
-    // The control: a command that gets past its checks loads both SDKs (a stage-1 plan), so the
-    // check can see an SDK.
-    const control: [string, string, string[], number] = ["tools/plan.ts", "runPlan", ["--stack", "dev", "--stage", "1", "--json"], 0];
+    // The control: a command that gets past its checks loads the SDK (the policy check, whose
+    // runner loads it before it finds the pack config missing: exit 2), so the check can see one.
+    const control: [string, string, string[], number] = [
+      "tools/policy.ts",
+      "runPolicyCli",
+      ["--stack", "dev", "--config", "no-such-pack-config.json"],
+      2,
+    ];
 
     /**
      * Runs every case in order in one fresh process (this one has long since loaded both SDKs),
@@ -141,7 +146,8 @@ describe("startup", () => {
     it("a command past its checks does load them (the checks above can see an SDK)", () => {
       const result = results[cases.length];
       assert.equal(result.code, control[3], result.printed);
-      assert.ok(result.sdks.some((f) => f.includes(`${path.sep}@pulumi${path.sep}aws${path.sep}`)));
+      assert.match(result.printed, /no-such-pack-config\.json/);
+      assert.ok(result.sdks.some((f) => f.includes(`${path.sep}@pulumi${path.sep}pulumi${path.sep}`)));
     });
   });
 });
