@@ -19,6 +19,9 @@ const settings = require("@pulumi/pulumi/runtime/settings");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeState = require("@pulumi/pulumi/runtime/state");
+// The protobuf Struct module the SDK and its mock monitor build their messages with.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structPb = require("google-protobuf/google/protobuf/struct_pb");
 
 export const PROGRAM = path.resolve(__dirname, "..", "index.ts");
 
@@ -273,13 +276,15 @@ async function captureOnce(options: CaptureOptions): Promise<Capture> {
   // The SDK's debugging aids, which a capture has no use for, are off while it runs: a stack
   // trace for every promise and resource, and each resource's source position (the whole stack,
   // parsed frame by frame) sent to the engine for its messages; the mock monitor drops it, and a
-  // capture records none. PLAN_STACK_TRACES=1 (or the SDK's PULUMI_DEBUG_PROMISE_LEAKS) keeps them.
+  // capture records none. PLAN_STACK_TRACES=1 (or the SDK's PULUMI_DEBUG_PROMISE_LEAKS) keeps them,
+  // and converts every Struct back (`javaScriptOf` below).
   const keepTraces = Boolean(process.env.PLAN_STACK_TRACES || debuggable.debugPromiseLeaks);
   const stackTraceLimit = Error.stackTraceLimit;
   if (!keepTraces) {
     Error.stackTraceLimit = 0;
     debuggable.debuggablePromise = trackedPromise;
     resourceClass.callsites = noCallsites;
+    structPb.Struct.fromJavaScript = rememberingFromJavaScript;
   }
   try {
     return await run(options);
@@ -287,9 +292,28 @@ async function captureOnce(options: CaptureOptions): Promise<Capture> {
     Error.stackTraceLimit = stackTraceLimit;
     debuggable.debuggablePromise = sdkDebuggablePromise;
     resourceClass.callsites = sdkCallsites;
+    structPb.Struct.fromJavaScript = sdkStructFromJavaScript;
     running = false;
   }
 }
+
+/**
+ * A capture records each request's inputs and each response's outputs as plain objects. The SDK
+ * builds the request's Struct from a plain object (resource.js `registerResource`) and the mock
+ * monitor the response's (mocks.js); the same Struct.fromJavaScript, remembering that object, lets
+ * the capture read it back instead of converting the Struct again (a quarter of the conversions a
+ * resource costs). With PLAN_STACK_TRACES=1 every Struct is converted, and a test checks that
+ * both ways record the same.
+ */
+const sdkStructFromJavaScript: (value: Record<string, unknown>) => object = structPb.Struct.fromJavaScript;
+const structSources = new WeakMap<object, Record<string, unknown>>();
+function rememberingFromJavaScript(value: Record<string, unknown>): object {
+  const struct = sdkStructFromJavaScript(value);
+  structSources.set(struct, value);
+  return struct;
+}
+const javaScriptOf = (struct: { toJavaScript(): Record<string, unknown> }): Record<string, unknown> =>
+  structSources.get(struct) ?? struct.toJavaScript();
 
 // `Resource.callsites` (resource.js; private in the typings): without it a resource sends what it
 // sends when no frame has a position (`stackTrace(4)` empty, `sourcePosition` undefined).
@@ -350,7 +374,7 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         monitor.resources.delete(mockUrn);
         resp.setUrn(urn);
       }
-      const inputs = plainValue(req.getObject().toJavaScript());
+      const inputs = plainValue(javaScriptOf(req.getObject()));
       const provider: string = req.getProvider();
       resources.push({
         urn,
@@ -374,7 +398,7 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         aliases: req.getAliasesList().map(aliasRecord),
         propertyDependencies: propertyDependenciesOf(req),
         inputs,
-        outputs: plainValue(resp.getObject()?.toJavaScript() ?? {}),
+        outputs: plainValue(resp.getObject() ? javaScriptOf(resp.getObject()) : {}),
       });
       callback(null, resp);
     });
