@@ -10,9 +10,9 @@
  * node process's CPU time and peak RSS at exit (npm's own process included in CPU, not in RSS).
  *
  * In-process (what the tests pay per plan): one child loads the capture harness and runs each
- * plan 1 + WARM_RUNS times; "cold" is the first run in the process (loads the program and the SDK
- * modules it uses), "warm" the median of the repeats. ms/res is the warm run per registered
- * resource.
+ * plan 1 + WARM_RUNS times, each from a collected heap; "cold" is the first run in the process
+ * (loads the program and the SDK modules it uses), "warm" the median of the repeats. ms/res is the
+ * warm run per registered resource.
  *
  * `npm test` runs once at the end (skip with --no-test), between four SDK loads whose median is
  * its denominator (the machine's speed drifts over a run); the reporter writes every test's
@@ -74,14 +74,19 @@ async function measureInProcess(): Promise<InProcess[]> {
   const { captureProgram } = require("./capture") as typeof import("./capture");
   const { loadStackConfig } = require("./stackConfig") as typeof import("./stackConfig");
   /* eslint-enable @typescript-eslint/no-require-imports */
+  // Every timed run starts from a collected heap (the child runs with --expose-gc): otherwise a
+  // run pays for the garbage of the runs before it, and more so after a larger one.
+  const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   const out: InProcess[] = [];
   for (const c of IN_PROCESS) {
     const options = loadStackConfig(c.selection);
+    collect();
     let t = performance.now();
     const capture = await captureProgram(options);
     const coldMs = performance.now() - t;
     const warm: number[] = [];
     for (let i = 0; i < WARM_RUNS; i++) {
+      collect();
       t = performance.now();
       await captureProgram(options);
       warm.push(performance.now() - t);
@@ -209,7 +214,7 @@ function main(argv: string[]): void {
   const sdk = med[0];
 
   process.stderr.write("in-process plans\n");
-  const child = spawnSync(process.execPath, ["-r", path.join(__dirname, "register.js"), __filename, "--child"], {
+  const child = spawnSync(process.execPath, ["--expose-gc", "-r", path.join(__dirname, "register.js"), __filename, "--child"], {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * MB,
