@@ -367,6 +367,17 @@ describe("stack file errors", () => {
     assert.fail(`Pulumi.${name}.yaml was accepted`);
   };
 
+  it("gives each reader its own copy of a stack file, and reads a changed file anew", () => {
+    const file = path.join(root, "Pulumi.reread.yaml");
+    const compute = (set?: string[]) => loadStackConfig({ stack: "reread", set }, root).config["aws-scaling-journey:compute"];
+    fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  aws-scaling-journey:compute:\n    minSize: 2\n");
+    (compute() as Record<string, number>).minSize = 99;
+    assert.deepEqual(compute(["compute.maxSize=4"]), { minSize: 2, maxSize: 4 }, "an edit stays with its reader");
+    assert.deepEqual(compute(), { minSize: 2 }, "so does an override");
+    fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  aws-scaling-journey:compute:\n    minSize: 3\n");
+    assert.deepEqual(compute(), { minSize: 3 });
+  });
+
   it("names the file and the over-indented line, and exits 2", () => {
     const result = failureFor(
       "indent",

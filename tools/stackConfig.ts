@@ -65,11 +65,25 @@ export function likelyMistake(text: string, parserLine: number): { line: number;
 }
 
 /** Parses a YAML file; a syntax error becomes a StackFileError naming the most likely line. */
+/**
+ * Parsed YAML documents by their text: a process that plans many times (the tests, a runbook)
+ * reads the same stack files hundreds of times, and parsing was most of each read. Callers get a
+ * copy (they apply overrides to it).
+ */
+const parsedDocuments = new Map<string, unknown>();
+function parsed(text: string): unknown {
+  if (!parsedDocuments.has(text)) {
+    if (parsedDocuments.size >= 64) parsedDocuments.clear();
+    parsedDocuments.set(text, parse(text));
+  }
+  return parsedDocuments.get(text);
+}
+
 export function readYamlFile(file: string): unknown {
   const text = fs.readFileSync(file, "utf8");
   const name = path.basename(file);
   try {
-    return parse(text);
+    return structuredClone(parsed(text));
   } catch (err) {
     if (!(err instanceof YAMLParseError)) throw err;
     const [line, column] = [err.linePos?.[0].line, err.linePos?.[0].col];
