@@ -128,18 +128,25 @@ function repoRelative(file: unknown): string | undefined {
 
 /**
  * Inputs as plain JSON data, the way a policy or a reader sees them: secrets unwrapped, assets
- * and archives described by their source, resource references by id (custom) or URN.
+ * and archives described by their source, resource references by id (custom) or URN. With
+ * `sortKeys`, every object's keys in sorted order, as a protobuf Struct gives them back
+ * (google-protobuf's map `forEach` sorts its keys; @pulumi/policy's server.js reads the engine's
+ * Structs that way).
  */
-export function plainValue(value: unknown): any {
-  if (Array.isArray(value)) return value.map(plainValue);
+export function plainValue(value: unknown, sortKeys = false): any {
+  if (Array.isArray(value)) return value.map((v) => plainValue(v, sortKeys));
   if (value === null || typeof value !== "object") return value;
   const object = value as Record<string, unknown>;
   const sig = object[rpc.specialSigKey];
-  if (sig === rpc.specialSecretSig) return plainValue(object.value);
+  if (sig === rpc.specialSecretSig) return plainValue(object.value, sortKeys);
   if (sig === rpc.specialResourceSig) return object.id || object.urn;
   if (sig === rpc.specialAssetSig) return { asset: repoRelative(object.path) ?? object.uri ?? "(inline text)" };
-  if (sig === rpc.specialArchiveSig) return { archive: repoRelative(object.path) ?? object.uri ?? plainValue(object.assets) };
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, plainValue(v)]));
+  if (sig === rpc.specialArchiveSig) return { archive: repoRelative(object.path) ?? object.uri ?? plainValue(object.assets, sortKeys) };
+  const keys = Object.keys(object);
+  if (sortKeys) keys.sort();
+  const plain: Record<string, unknown> = {};
+  for (const k of keys) plain[k] = plainValue(object[k], sortKeys);
+  return plain;
 }
 
 /** The root stack's type: a parent of this type adds nothing to a child's URN (urn.go `New`). */
@@ -277,7 +284,7 @@ async function captureOnce(options: CaptureOptions): Promise<Capture> {
   // trace for every promise and resource, and each resource's source position (the whole stack,
   // parsed frame by frame) sent to the engine for its messages; the mock monitor drops it, and a
   // capture records none. PLAN_STACK_TRACES=1 (or the SDK's PULUMI_DEBUG_PROMISE_LEAKS) keeps them,
-  // and converts every Struct back (`javaScriptOf` below).
+  // and converts every Struct back (`recordedValue` below): the capture runs exactly as the SDK's.
   const keepTraces = Boolean(process.env.PLAN_STACK_TRACES || debuggable.debugPromiseLeaks);
   const stackTraceLimit = Error.stackTraceLimit;
   if (!keepTraces) {
@@ -302,18 +309,27 @@ async function captureOnce(options: CaptureOptions): Promise<Capture> {
  * builds the request's Struct from a plain object (resource.js `registerResource`) and the mock
  * monitor the response's (mocks.js); the same Struct.fromJavaScript, remembering that object, lets
  * the capture read it back instead of converting the Struct again (a quarter of the conversions a
- * resource costs). With PLAN_STACK_TRACES=1 every Struct is converted, and a test checks that
- * both ways record the same.
+ * resource costs). Neither object is changed once its Struct is built. Only outermost Structs are
+ * remembered (Value.fromJavaScript calls this for every nested object, which is never read back).
+ * With PLAN_STACK_TRACES=1 every Struct is converted, and a test checks that both ways record the
+ * same, key order included.
  */
 const sdkStructFromJavaScript: (value: Record<string, unknown>) => object = structPb.Struct.fromJavaScript;
 const structSources = new WeakMap<object, Record<string, unknown>>();
+let structDepth = 0;
 function rememberingFromJavaScript(value: Record<string, unknown>): object {
-  const struct = sdkStructFromJavaScript(value);
-  structSources.set(struct, value);
-  return struct;
+  structDepth++;
+  try {
+    const struct = sdkStructFromJavaScript(value);
+    if (structDepth === 1) structSources.set(struct, value);
+    return struct;
+  } finally {
+    structDepth--;
+  }
 }
-const javaScriptOf = (struct: { toJavaScript(): Record<string, unknown> }): Record<string, unknown> =>
-  structSources.get(struct) ?? struct.toJavaScript();
+/** A request's or response's properties as recorded: plain, keys sorted as the Struct gives them. */
+const recordedValue = (struct: { toJavaScript(): Record<string, unknown> }): Record<string, any> =>
+  plainValue(structSources.get(struct) ?? struct.toJavaScript(), true);
 
 // `Resource.callsites` (resource.js; private in the typings): without it a resource sends what it
 // sends when no frame has a position (`stackTrace(4)` empty, `sourcePosition` undefined).
@@ -374,7 +390,7 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         monitor.resources.delete(mockUrn);
         resp.setUrn(urn);
       }
-      const inputs = plainValue(javaScriptOf(req.getObject()));
+      const inputs = recordedValue(req.getObject());
       const provider: string = req.getProvider();
       resources.push({
         urn,
@@ -398,7 +414,7 @@ async function run({ project, stack, config, preview = false }: CaptureOptions):
         aliases: req.getAliasesList().map(aliasRecord),
         propertyDependencies: propertyDependenciesOf(req),
         inputs,
-        outputs: plainValue(resp.getObject() ? javaScriptOf(resp.getObject()) : {}),
+        outputs: resp.getObject() ? recordedValue(resp.getObject()) : {},
       });
       callback(null, resp);
     });
