@@ -378,6 +378,22 @@ function strayKeyProblems(all: Record<string, string>, project: string): ConfigP
 }
 
 /**
+ * A stack's config as the Pulumi runtime hands it to the program (`pulumi.runtime.allConfig()`):
+ * every value a string, structured ones as JSON, and a `namespace:config:key` key as
+ * `namespace:key` (@pulumi/pulumi runtime/config.js `cleanKey`, applied by `setAllConfig` and to
+ * the config the CLI passes alike).
+ */
+export function runtimeConfig(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [cleanKey(k), typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** runtime/config.js `cleanKey`: `namespace:config:key` is read as `namespace:key`. */
+function cleanKey(key: string): string {
+  const colon = key.indexOf(":");
+  return colon > 0 && key.startsWith("config:", colon + 1) ? key.slice(0, colon) + ":" + key.slice(colon + 1 + "config:".length) : key;
+}
+
+/**
  * Pulumi hands every config value over as a string; structured values arrive as JSON.
  * Decode each value of the project's namespace, keeping plain strings as they are. `strayKeys`
  * are keys outside it that look meant for it or for `aws:` (pass them to `validateConfig`).

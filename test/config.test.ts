@@ -13,6 +13,7 @@ import {
   EC2_INSTANCE_TYPES,
   ELASTICACHE_NODE_TYPES,
   formatProblem,
+  runtimeConfig,
   validateConfig,
 } from "../components/config";
 import { buildPlan, cpuArchitecture } from "../components/plan";
@@ -21,7 +22,7 @@ import awsProviderConfig from "../data/aws-provider-config.json";
 import instanceTypes from "../data/instance-types.json";
 import { cliFailure, npmSwallowedFlags } from "../tools/cli";
 import { runInBackground } from "./children";
-import { loadStackConfig } from "../tools/stackConfig";
+import { checkStackConfig, loadStackConfig } from "../tools/stackConfig";
 
 const VALID = { stage: 3, regions: ["us-east-1"] };
 
@@ -308,17 +309,36 @@ describe("config errors that point at the fix", () => {
   });
 });
 
-describe("AWS provider config keys (data/aws-provider-config.json)", () => {
-  it("carry their source and the date they were read", () => {
-    assert.match(awsProviderConfig.read, /^\d{4}-\d{2}-\d{2}$/);
-    assert.match(awsProviderConfig.source, /@pulumi\/aws \d+\.\d+\.\d+/);
+describe("config as the Pulumi runtime hands it to the program", () => {
+  it("reads `namespace:config:key` as `namespace:key` (runtime/config.js cleanKey) and every value as a string", () => {
+    assert.deepEqual(
+      runtimeConfig({ "aws-scaling-journey:config:stage": 2, "aws:region": "us-east-1", "aws:configs": true, "config:x": [1] }),
+      { "aws-scaling-journey:stage": "2", "aws:region": "us-east-1", "aws:configs": "true", "config:x": "[1]" },
+    );
   });
 
-  it("list exactly the keys the installed @pulumi/aws reads (refresh it when the provider moves)", () => {
+  it("is what the early config check judges: it accepts what the program accepts", () => {
+    assert.doesNotThrow(() => checkStackConfig(loadStackConfig({ stack: "dev", set: ["aws-scaling-journey:config:stage=2"] })));
+    assert.throws(
+      () => checkStackConfig(loadStackConfig({ stack: "dev", set: ["aws-scaling-journey:config:bogusKey=1"] })),
+      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.key === "bogusKey"),
+    );
+  });
+});
+
+describe("AWS provider config keys (data/aws-provider-config.json)", () => {
+  it("carry their source, naming the installed @pulumi/aws, and the date they were read", () => {
+    assert.match(awsProviderConfig.read, /^\d{4}-\d{2}-\d{2}$/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const installed: string = require("@pulumi/aws/package.json").version;
+    assert.ok(awsProviderConfig.source.startsWith(`@pulumi/aws ${installed},`), awsProviderConfig.source);
+  });
+
+  it("list exactly the keys the installed @pulumi/aws reads, in its order (refresh it when the provider moves)", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const installed = Object.keys(require("@pulumi/aws/config")).filter((k) => k !== "requireRegion" && k !== "__esModule");
     assert.ok(installed.includes("region"));
-    assert.deepEqual([...AWS_PROVIDER_KEYS].sort(), installed.sort());
+    assert.deepEqual(AWS_PROVIDER_KEYS, installed);
   });
 });
 

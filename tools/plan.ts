@@ -189,7 +189,8 @@ export async function runPlan(argv: string[], load?: PlanLoader): Promise<CliRes
     const { checkStackConfig, loadStackConfig } = await import("./stackConfig");
     // Both sides' config is checked before the program and the Pulumi SDK load: a config error
     // (exit 2) is reported at once.
-    for (const selection of [args.selection, targetSelection]) if (selection) checkStackConfig(loadStackConfig(selection));
+    checkStackConfig(loadStackConfig(args.selection));
+    if (targetSelection) checkStackConfig(loadStackConfig(targetSelection));
     const {
       captureProgram,
       comparePlans,

@@ -168,7 +168,7 @@ export async function runPolicyCli(argv: string[], load: PlanLoader = capturePla
     const args = parsePolicyArgs(argv);
     if (args.help) return { stdout: USAGE + "\n", stderr: "", code: 0 };
     // The stack's config is checked before the pack, the program and the Pulumi SDK load: a
-    // config error is reported at once.
+    // config error is reported at once (and before a pack config error: the stack comes first).
     stackConfig().checkStackConfig(stackConfig().loadStackConfig(args.selection));
     const { config, file } = packConfigFor(args);
     const runs: Partial<Record<View, PolicyRun>> = {};

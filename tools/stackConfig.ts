@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, YAMLParseError } from "yaml";
-import { decodeValue } from "../components/config";
+import { decodeValue, runtimeConfig } from "../components/config";
 import { planFromConfig } from "../components/plan";
 import type { CaptureOptions } from "./capture";
 import { UsageError } from "./cli";
@@ -162,17 +162,12 @@ export function loadStackConfig({ stack, stage, set = [] }: StackSelection, root
   return { project, stack, config };
 }
 
-/** A stack's config as Pulumi hands it to the program: every value a string, structured ones as JSON. */
-export function configStrings(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
 /**
- * `options` if the program would accept its config, else the program's own ConfigError: the
- * pure steps index.ts runs first (components/plan.ts `planFromConfig`), without the program's
- * resources or the Pulumi SDK, so that a CLI reports a bad config before loading them.
+ * Throws the program's own ConfigError if it would reject `options`' config: the pure steps
+ * index.ts runs first (components/plan.ts `planFromConfig`) on the config as the runtime hands it
+ * over, without the program's resources or the Pulumi SDK, so that a CLI reports a bad config
+ * before loading them.
  */
-export function checkStackConfig(options: CaptureOptions): CaptureOptions {
-  planFromConfig(configStrings(options.config), { project: options.project, stack: options.stack });
-  return options;
+export function checkStackConfig(options: CaptureOptions): void {
+  planFromConfig(runtimeConfig(options.config), { project: options.project, stack: options.stack });
 }
