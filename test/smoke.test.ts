@@ -9,16 +9,17 @@ import { ROOT } from "../tools/stackConfig";
  * Fake `pulumi` and `curl` on a temp PATH: each records its arguments (one line per call) and
  * answers as the real command would, steered by files in the fake's directory.
  */
-// Shell builtins only (no dirname, grep or cat): each call is one process, as cheap as a spawn gets.
+// Shell builtins only (no dirname, grep or cat): each call is one process, as cheap as a spawn
+// gets. `show` prints a file as `cat` does, a last line without a newline included (it adds one).
 const FAKE_PULUMI = `#!/bin/sh
 dir=\${0%/*}
 echo "pulumi $*" >> "$dir/calls.log"
-show() { IFS= read -r line < "$1"; printf '%s\\n' "$line"; }
+show() { [ -f "$1" ] || exit 1; while IFS= read -r line || [ -n "$line" ]; do printf '%s\\n' "$line"; done < "$1"; }
 case "$1 $2" in
   "version "*) echo "v3.248.0" ;;
   "stack select")
     if [ -f "$dir/stacks" ]; then
-      while IFS= read -r known; do [ "$known" = "$3" ] && exit 0; done < "$dir/stacks"
+      while IFS= read -r known || [ -n "$known" ]; do [ "$known" = "$3" ] && exit 0; done < "$dir/stacks"
     fi
     echo "error: no stack named '$3' found" >&2; exit 255 ;;
   "stack init") echo "$3" >> "$dir/stacks"; echo "Created stack '$3'" ;;
