@@ -1,7 +1,8 @@
 /**
  * What every command pays before it does anything: TypeScript is transpiled once (tools/register.js
- * keeps the JavaScript, keyed by the source), and `--help`, a usage error or a config error loads
- * neither the Pulumi nor the AWS SDK. The SDK cases run in a fresh child process: this process has long
+ * keeps the JavaScript, keyed by the source); `--help` and a usage error load neither the Pulumi
+ * nor the AWS SDK, nor does a config error in plan or policy (a runbook's still loads them: it is
+ * found when the runbook captures its first plan). The SDK cases run in a fresh child process: this process has long
  * since loaded both SDKs.
  */
 import { strict as assert } from "node:assert";
@@ -98,8 +99,10 @@ describe("startup", () => {
         /network\.cidr: must be an IPv4 CIDR block/,
       ],
     ];
-    // The control: a command that gets past its checks loads the SDK (the policy check, whose
-    // runner loads it before it finds the pack config missing: exit 2), so the check can see one.
+    // The control: a command that gets past its checks loads the SDK, so the check can see one.
+    // The policy check loads it for its pack config's error class (PolicyConfigError lives in
+    // tools/policyRunner.ts, which imports the capture harness) and stops at the missing file,
+    // exit 2: a plan captured for nothing would cost this process a second.
     const control: [string, string, string[], number] = [
       "tools/policy.ts",
       "runPolicyCli",
