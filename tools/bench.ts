@@ -9,10 +9,14 @@
  * through npm as a user types them. A small probe preloaded through NODE_OPTIONS records each
  * node process's CPU time and peak RSS at exit (npm's own process included in CPU, not in RSS).
  *
- * In-process (what the tests pay per plan): one child loads the capture harness and runs each
- * plan 1 + WARM_RUNS times, each from a collected heap; "cold" is the first run in the process
- * (loads the program and the SDK modules it uses), "warm" the median of the repeats. ms/res is the
- * warm run per registered resource.
+ * In-process (a plan's own cost, as a process that plans many times pays it): one child loads
+ * the capture harness and runs each plan 1 + WARM_RUNS times, each from a collected heap (so no
+ * run pays for the garbage of the one before; the tests' plans run in a busier heap); "cold" is
+ * the first run in the process (loads the program and the SDK modules it uses), "warm" the median
+ * of the repeats. ms/res is the warm run per registered resource; µs/value per scalar value in the
+ * recorded inputs and outputs (a rough measure of what a plan carries: a string counts one, and
+ * an output that echoes an input counts again), to tell a cost that grows with what each resource
+ * carries from one that grows with the size of the plan.
  *
  * `npm test` runs once at the end (skip with --no-test), between four SDK loads whose median is
  * its denominator (the machine's speed drifts over a run); the reporter writes every test's
@@ -42,6 +46,9 @@ export const IN_PROCESS: { label: string; selection: StackSelection }[] = [
   { label: "prod", selection: { stack: "prod" } },
   { label: "prod, 4 regions × 3 domains × 4 shards", selection: SCALED_PROD },
 ];
+/** The two plans the per-resource target compares. */
+const PROD = IN_PROCESS.findIndex((c) => c.selection.stack === "prod" && !c.selection.set);
+const SCALED = IN_PROCESS.findIndex((c) => c.selection === SCALED_PROD);
 
 interface FreshCase {
   label: string;
@@ -68,6 +75,8 @@ interface InProcess {
   warmMs: number;
 }
 
+const perResource = (p: InProcess) => p.warmMs / p.resources;
+
 /** The scalar values in `value` (a recorded input or output document). */
 const scalars = (value: unknown): number =>
   value !== null && typeof value === "object" ? Object.values(value).reduce((sum: number, v) => sum + scalars(v), 0) : 1;
@@ -82,7 +91,8 @@ async function measureInProcess(): Promise<InProcess[]> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   // Every timed run starts from a collected heap (the child runs with --expose-gc): otherwise a
   // run pays for the garbage of the runs before it, and more so after a larger one.
-  const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error("the in-process child needs node --expose-gc");
   const out: InProcess[] = [];
   for (const c of IN_PROCESS) {
     const options = loadStackConfig(c.selection);
@@ -259,7 +269,7 @@ function main(argv: string[]): void {
   });
   console.log(table(freshRows));
 
-  console.log("\nIn one process (as the tests run plans), ratios to the SDK load above:");
+  console.log("\nIn one process (each run from a collected heap), ratios to the SDK load above:");
   if (inProcess) {
     const rows = [["plan", "resources", "values", "cold ms", "cold ratio", "warm ms", "warm ratio", "ms/res (warm)", "µs/value (warm)"]];
     IN_PROCESS.forEach((c, i) => {
@@ -301,7 +311,7 @@ function main(argv: string[]): void {
     ["prod plan peak RSS", prod.maxRssMb / sdk.maxRssMb, 1.5],
     [
       "scaled prod per resource / prod per resource (warm, in-process)",
-      inProcess ? inProcess[2].warmMs / inProcess[2].resources / (inProcess[1].warmMs / inProcess[1].resources) : undefined,
+      inProcess ? perResource(inProcess[SCALED]) / perResource(inProcess[PROD]) : undefined,
       1.0,
     ],
     ["npm test, wall", tests ? tests.wallMs / tests.sdkMs : undefined, 20],
@@ -315,7 +325,7 @@ function main(argv: string[]): void {
     // Not a target: the same comparison per recorded value, which tells a cost that grows with
     // what each resource carries from one that grows with the size of the plan.
     const perValue = (p: InProcess) => p.warmMs / p.values;
-    const [prodPlan, scaledPlan] = [inProcess[1], inProcess[2]];
+    const [prodPlan, scaledPlan] = [inProcess[PROD], inProcess[SCALED]];
     console.log(
       `  (per recorded value: scaled ${ratio(perValue(scaledPlan), perValue(prodPlan))} prod's; ` +
         `values per resource ${fixed(scaledPlan.values / scaledPlan.resources, 1)} against ${fixed(prodPlan.values / prodPlan.resources, 1)})`,
