@@ -14,8 +14,9 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ROOT } from "../tools/stackConfig";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { ROOT };
 
 /** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
 export const RUN_TS = ["-r", path.join(ROOT, "tools", "register.js")];

@@ -17,10 +17,9 @@ import { STAGE_MARKER_TAG } from "../components/platform";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, PackConfig, PolicyConfigError, PolicyRun, resolvePackConfig, runPolicies } from "../tools/policyRunner";
-import type { StackSelection } from "../tools/stackConfig";
+import { ROOT, type StackSelection } from "../tools/stackConfig";
 import { devAt, devClassSet, named, plan, previewPlan, viewLoader } from "./helpers";
 
-const ROOT = path.resolve(__dirname, "..");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 // ------------------------------------------------------------------------------------------------

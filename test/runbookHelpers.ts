@@ -8,9 +8,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { PlanDiff } from "../tools/compare";
 import { buildRunbook, presentRunbook, Runbook, runbookFailure, Step } from "../tools/runbook/index";
+import { ROOT } from "../tools/stackConfig";
 import { plan } from "./helpers";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { ROOT };
 
 import type { ChildRun as Run } from "./children";
 
