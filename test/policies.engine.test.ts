@@ -65,9 +65,8 @@ const without = <V>(o: Record<string, V>, key: string): Record<string, V> =>
 
 const struct = (v: Record<string, unknown>) => structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(v ?? {})));
 
-function providerOf(capture: Capture, r: ResourceRecord) {
-  if (!r.provider) return undefined;
-  const urn = r.provider.split("::").slice(0, -1).join("::");
+function providerOf(capture: Capture, providerRef: string) {
+  const urn = providerRef.split("::").slice(0, -1).join("::");
   const p = capture.resources.find((x) => x.urn === urn);
   if (!p) return undefined;
   const pr = new analyzerPb.AnalyzerProviderResource();
@@ -116,29 +115,36 @@ function viaEngineApi(client: any, capture: Capture, view: View): Promise<string
   // Sent together (the engine sends `analyze` once per step, then `analyzeStack`): each answer
   // depends on its own request only, and the pack works through one while this process builds
   // the next.
-  const analyzed = capture.resources.map((r) => {
+  // Each resource's messages are built once and sent in both requests (a message is only read
+  // when a request is serialized), and each provider's once for all the resources it serves.
+  const providers = new Map<string, ReturnType<typeof providerOf>>();
+  const provider = (r: ResourceRecord) => {
+    if (!r.provider) return undefined;
+    if (!providers.has(r.provider)) providers.set(r.provider, providerOf(capture, r.provider));
+    return providers.get(r.provider);
+  };
+  const sent = capture.resources.map((r) => ({ inputs: struct(r.inputs), options: optionsOf(r), provider: provider(r) }));
+  const analyzed = capture.resources.map((r, i) => {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(r.type);
-    req.setProperties(struct(r.inputs));
+    req.setProperties(sent[i].inputs);
     req.setUrn(r.urn);
     req.setName(r.name);
-    req.setOptions(optionsOf(r));
-    const provider = providerOf(capture, r);
-    if (provider) req.setProvider(provider);
+    req.setOptions(sent[i].options);
+    if (sent[i].provider) req.setProvider(sent[i].provider);
     return call(client, "analyze", req);
   });
   const stack = new analyzerPb.AnalyzeStackRequest();
   stack.setResourcesList(
-    capture.resources.map((r) => {
+    capture.resources.map((r, i) => {
       const ar = new analyzerPb.AnalyzerResource();
       ar.setType(r.type);
       // The inputs view is the offline one (the program's inputs everywhere); the engine's are outputs.
-      ar.setProperties(struct(view === "inputs" ? r.inputs : r.outputs!));
+      ar.setProperties(view === "inputs" ? sent[i].inputs : struct(r.outputs!));
       ar.setUrn(r.urn);
       ar.setName(r.name);
-      ar.setOptions(optionsOf(r));
-      const provider = providerOf(capture, r);
-      if (provider) ar.setProvider(provider);
+      ar.setOptions(sent[i].options);
+      if (sent[i].provider) ar.setProvider(sent[i].provider);
       if (r.parent) ar.setParent(r.parent);
       ar.setDependenciesList(r.dependencies);
       propertyDependenciesOf(r, ar.getPropertydependenciesMap());
