@@ -378,13 +378,21 @@ function strayKeyProblems(all: Record<string, string>, project: string): ConfigP
 }
 
 /**
+ * A stack's config values as `pulumi.runtime.setAllConfig` takes them (and the CLI passes them to
+ * the program): every value a string, structured ones as JSON.
+ */
+export function configValueStrings(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/**
  * A stack's config as the Pulumi runtime hands it to the program (`pulumi.runtime.allConfig()`):
- * every value a string, structured ones as JSON, and a `namespace:config:key` key as
- * `namespace:key` (@pulumi/pulumi runtime/config.js `cleanKey`, applied by `setAllConfig` and to
- * the config the CLI passes alike).
+ * {@link configValueStrings}, with a `namespace:config:key` key read as `namespace:key`, once
+ * (@pulumi/pulumi runtime/config.js `cleanKey`, which `setAllConfig` and the config the CLI passes
+ * go through).
  */
 export function runtimeConfig(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [cleanKey(k), typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(Object.entries(configValueStrings(config)).map(([k, v]) => [cleanKey(k), v]));
 }
 
 /** runtime/config.js `cleanKey`: `namespace:config:key` is read as `namespace:key`. */

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createMocks, MockState, regionOfProviderRef } from "./mocks";
-import { runtimeConfig } from "../components/config";
+import { configValueStrings } from "../components/config";
 
 export { UNKNOWN } from "./mocks";
 
@@ -372,7 +372,8 @@ const sdkDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = deb
 async function run({ project, stack, config, preview = false }: CaptureOptions): Promise<Capture> {
   const state: MockState = { providerRegions: new Map() };
   await pulumi.runtime.setMocks(createMocks(state, { preview }), project, stack, preview);
-  pulumi.runtime.setAllConfig(runtimeConfig(config));
+  // Keys as given: setAllConfig reads them as the runtime does (cleanKey), once.
+  pulumi.runtime.setAllConfig(configValueStrings(config));
 
   const resources: ResourceRecord[] = [];
   const monitor = pulumi.runtime.getMonitor() as any;

@@ -64,11 +64,11 @@ export function likelyMistake(text: string, parserLine: number): { line: number;
   return undefined;
 }
 
-/** Parses a YAML file; a syntax error becomes a StackFileError naming the most likely line. */
 /**
  * Parsed YAML documents by their text: a process that plans many times (the tests, a runbook)
  * reads the same stack files hundreds of times, and parsing was most of each read. Callers get a
- * copy (they apply overrides to it).
+ * copy (they apply overrides to it); a stack file holds plain data (YAML 1.1's `!!binary` would
+ * come back as a Uint8Array, not a Buffer), and the parser's warnings come with the first parse.
  */
 const parsedDocuments = new Map<string, unknown>();
 function parsed(text: string): unknown {
@@ -79,6 +79,7 @@ function parsed(text: string): unknown {
   return parsedDocuments.get(text);
 }
 
+/** Parses a YAML file; a syntax error becomes a StackFileError naming the most likely line. */
 export function readYamlFile(file: string): unknown {
   const text = fs.readFileSync(file, "utf8");
   const name = path.basename(file);
