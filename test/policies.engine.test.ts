@@ -113,8 +113,7 @@ function viaEngineApi(client: any, capture: Capture, view: View): Promise<string
       lines.push(`${LEVEL_NAMES[d.getEnforcementlevel()]} ${d.getPolicyname()} ${d.getUrn() || urn}`);
   };
   // Sent together (the engine sends `analyze` once per step, then `analyzeStack`): each answer
-  // depends on its own request only, and the pack works through one while this process builds
-  // the next.
+  // depends on its own request only.
   // Each resource's messages are built once and sent in both requests (a message is only read
   // when a request is serialized), and each provider's once for all the resources it serves.
   const providers = new Map<string, ReturnType<typeof providerOf>>();

@@ -11,8 +11,6 @@ import { buildRunbook, presentRunbook, Runbook, runbookFailure, Step } from "../
 import { ROOT } from "../tools/stackConfig";
 import { plan } from "./helpers";
 
-export { ROOT };
-
 import type { ChildRun as Run } from "./children";
 
 export type { Run };
