@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rounds N] [-- --no-test]`: what a plan, a usage error and the test suite
+ * `npm run bench [-- --rounds N] [-- --no-test]`: what a plan, a usage or config error and the test suite
  * cost, each as a ratio to loading `@pulumi/pulumi` + `@pulumi/aws` in plain node, measured side
  * by side in the same run (the machine's speed and load cancel out of the ratios; absolute times
  * on a shared machine do not mean much). Prints figures and the issue-12 targets; asserts nothing.
@@ -29,6 +29,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { StackSelection } from "./stackConfig";
 
+// Not tools/stackConfig.ts's ROOT: importing it would load yaml and zod into every bench process.
 const ROOT = path.resolve(__dirname, "..");
 const MB = 1024 * 1024;
 
@@ -49,17 +50,25 @@ export const IN_PROCESS: { label: string; selection: StackSelection }[] = [
 /** The two plans the per-resource target compares. */
 const PROD = IN_PROCESS.findIndex((c) => c.selection.stack === "prod" && !c.selection.set);
 const SCALED = IN_PROCESS.findIndex((c) => c.selection === SCALED_PROD);
+if (PROD < 0 || SCALED < 0) throw new Error("bench: IN_PROCESS must hold prod and the scaled prod");
 
 interface FreshCase {
   label: string;
   command: string[];
+  /** The exit code a run must end with (default 0). */
+  exitCode?: number;
 }
 
 const SDK_LOAD = 'require("@pulumi/pulumi"); require("@pulumi/aws")';
 export const FRESH: FreshCase[] = [
   { label: "node: load @pulumi/pulumi + @pulumi/aws", command: [process.execPath, "-e", SDK_LOAD] },
   { label: "npm run plan -- --help", command: ["npm", "run", "-s", "plan", "--", "--help"] },
-  { label: "npm run plan -- --stage x (usage error)", command: ["npm", "run", "-s", "plan", "--", "--stage", "x"] },
+  { label: "npm run plan -- --stage x (usage error)", command: ["npm", "run", "-s", "plan", "--", "--stage", "x"], exitCode: 1 },
+  {
+    label: "npm run plan -- --stage 9 (config error)",
+    command: ["npm", "run", "-s", "plan", "--", "--stage", "9"],
+    exitCode: 2,
+  },
   { label: "npm run plan -- --stack dev --json", command: ["npm", "run", "-s", "plan", "--", "--stack", "dev", "--json"] },
   { label: "npm run plan -- --stack prod --json", command: ["npm", "run", "-s", "plan", "--", "--stack", "prod", "--json"] },
 ];
@@ -145,12 +154,12 @@ function runFresh(c: FreshCase, probe: string, out: string): FreshRun {
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { cpuMs: number; maxRssMb: number });
-  const expectOk = !c.label.includes("usage error");
+
   return {
     wallMs,
     cpuMs: probes.reduce((sum, p) => sum + p.cpuMs, 0),
     maxRssMb: Math.max(0, ...probes.map((p) => p.maxRssMb)),
-    ok: expectOk ? res.status === 0 : res.status === 1,
+    ok: res.status === (c.exitCode ?? 0),
   };
 }
 
@@ -304,10 +313,12 @@ function main(argv: string[]): void {
   const prod = byLabel("npm run plan -- --stack prod");
   const help = byLabel("npm run plan -- --help");
   const usage = byLabel("npm run plan -- --stage x");
+  const configError = byLabel("npm run plan -- --stage 9");
   const targets: [string, number | undefined, number][] = [
     ["prod plan, fresh process, wall", prod.wallMs / sdk.wallMs, 2.0],
     ["--help, wall", help.wallMs / sdk.wallMs, 1.2],
     ["usage error, wall", usage.wallMs / sdk.wallMs, 1.2],
+    ["config error (a usage error found by the config check), wall", configError.wallMs / sdk.wallMs, 1.2],
     ["prod plan peak RSS", prod.maxRssMb / sdk.maxRssMb, 1.5],
     [
       "scaled prod per resource / prod per resource (warm, in-process)",
