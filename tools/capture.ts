@@ -372,7 +372,7 @@ const sdkDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = deb
 async function run({ project, stack, config, preview = false }: CaptureOptions): Promise<Capture> {
   const state: MockState = { providerRegions: new Map() };
   await pulumi.runtime.setMocks(createMocks(state, { preview }), project, stack, preview);
-  // Keys as given: setAllConfig reads them as the runtime does (cleanKey), once.
+  // Keys as given: the runtime reads them itself (runtime/config.js cleanKey).
   pulumi.runtime.setAllConfig(configValueStrings(config));
 
   const resources: ResourceRecord[] = [];
