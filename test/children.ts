@@ -1,8 +1,10 @@
 /**
  * The child processes the tests need (the real CLIs, npm, the policy pack's server), run beside
  * the in-process tests. A test file queues its children when mocha loads it, before any test
- * runs, and its tests await the results; by then most have finished on the other core. Waiting
- * for a child at its test instead left a core idle for every spawn (about a third of `npm test`).
+ * runs, and its tests await the results; mocha runs the files that queue children after all the
+ * others (.mocharc.json `spec`; test/layout.test.ts keeps the list true), so by then the children
+ * have finished on the other core. Waiting for a child at its test instead left a core idle for
+ * every spawn (about a third of `npm test`).
  *
  * Children run one fewer at a time than the machine has cores (at least one), so this process
  * keeps a core for the in-process tests; a server gives its slot back once it serves. After the
@@ -173,9 +175,11 @@ export function serveInBackground(
         if (match) {
           serving = true;
           clearTimeout(timer);
-          release();
           for (const handle of [child, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
           resolve({ child, match });
+          // The slot goes back after a test already waiting for the server has run on (and may
+          // have reserved it for the server's work: no other child starts under its tests).
+          setImmediate(release);
         }
       });
       child.stderr!.on("data", (d: string) => (stderr += d));
