@@ -9,8 +9,9 @@
  * Children run one fewer at a time than the machine has cores (at least one), so this process
  * keeps a core for the in-process tests; a server gives its slot back once it serves. After the
  * last test, children still running or queued (a run with `--grep`) are stopped. A run whose
- * grep selects no test runs no hooks: it waits for its queued children to finish, but not for a
- * server, which no longer holds this process once it serves.
+ * grep selects no test (or a `--dry-run`) runs no hooks: it waits for its queued children to
+ * finish, but not for a server, which no longer holds this process once it serves and is stopped
+ * when this process exits.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -84,6 +85,9 @@ after(() => {
   waiting.length = 0;
   running.forEach((child) => child.kill());
 });
+// A run that runs no hooks (a grep that selects nothing, `--dry-run`) still stops its children
+// when it exits: a server no longer holds this process once it serves, and would outlive it.
+process.once("exit", () => running.forEach((child) => child.kill()));
 
 /** Spawns a child with piped output, tracked until it closes; the error if it cannot. */
 function spawnChild(command: string, args: readonly string[], options: ChildOptions): ChildProcess | Error {
