@@ -3,8 +3,8 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { captureFresh, captureProgram, PROGRAM, trackedPromise } from "../tools/capture";
-import { loadStackConfig } from "../tools/stackConfig";
-import { ROOT, RUN_TS, runInBackground } from "./children";
+import { ROOT, loadStackConfig } from "../tools/stackConfig";
+import { RUN_TS, runInBackground } from "./children";
 import "./helpers"; // shares captures, as every test file does
 
 // Read when this file loads, when no capture runs: protobuf's own.

@@ -19,8 +19,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../tools/stackConfig";
 
-export { ROOT };
-
 /** Node arguments that run a TypeScript entry point the way the npm scripts do (tools/register.js). */
 export const RUN_TS = ["-r", path.join(ROOT, "tools", "register.js")];
 

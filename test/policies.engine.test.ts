@@ -24,7 +24,8 @@ import { aliasUrns, type Capture, type ResourceRecord } from "../tools/capture";
 import { loadPackConfig, PackConfig, runPolicies, View, VIEWS } from "../tools/policyRunner";
 import { policies } from "../policies/rules";
 import { UNKNOWN } from "../tools/mocks";
-import { reserveSlot, ROOT, RUN_TS, serveInBackground } from "./children";
+import { reserveSlot, RUN_TS, serveInBackground } from "./children";
+import { ROOT } from "../tools/stackConfig";
 import { plan, previewPlan } from "./helpers";
 
 /* eslint-disable @typescript-eslint/no-require-imports */

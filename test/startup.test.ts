@@ -9,7 +9,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT, RUN_TS, runInBackground } from "./children";
+import { RUN_TS, runInBackground } from "./children";
+import { ROOT } from "../tools/stackConfig";
 
 const USAGE = /usage: npm run/;
 
