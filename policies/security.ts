@@ -4,6 +4,7 @@
  * or another resource (a bucket's public access block) are stack policies.
  */
 import { STATEFUL_TYPES } from "../components/stateful";
+import { APPLIES_TO, type AppliesTo } from "./appliesTo";
 import type {
   PolicyResource,
   ReportViolation,
@@ -55,21 +56,22 @@ function resourcePolicy(
   enforcementLevel: "mandatory" | "advisory" = "mandatory",
   configSchema?: ResourceValidationPolicy["configSchema"],
 ): ResourceValidationPolicy {
-  // Once per policy: most resources a policy sees are not of its types, and building this text
-  // for each of them was half the time of a policy run.
-  const notApplicableReason = `applies to ${types.join(", ")}`;
-  return {
+  // Built once per policy (most resources a policy sees are not of its types), and declared from
+  // the same object the check reads, for the offline runner (appliesTo.ts).
+  const declared: AppliesTo = { types, reason: `applies to ${types.join(", ")}` };
+  const policy: ResourceValidationPolicy = {
     name,
     description,
     enforcementLevel,
     configSchema,
     validateResource: (args, report) => {
-      if (!types.includes(args.type)) return args.notApplicable(notApplicableReason);
+      if (!declared.types.includes(args.type)) return args.notApplicable(declared.reason);
       const unknowns = new Unknowns();
       check(args.props, args, report, unknowns);
       unknowns.settle();
     },
   };
+  return Object.assign(policy, { [APPLIES_TO]: declared });
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { parse } from "yaml";
 import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
+import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
+import { APPLIES_TO, appliesTo } from "../policies/appliesTo";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
 import { STATEFUL_TYPES } from "../policies/security";
 import { STAGE_MARKER_TAG as PACK_MARKER_TAG } from "../policies/support";
@@ -288,6 +290,42 @@ describe("policy runner: engine semantics", () => {
       run.violations.map((v) => v.urn),
       clusters.map((c) => c.urn),
     );
+  });
+
+  it("calls a policy that declares its types (policies/appliesTo.ts) only for those, and records the rest as the calls would have", async () => {
+    const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
+    assert.ok(resourcePolicies.length > 0);
+    for (const p of resourcePolicies) assert.ok(appliesTo(p), `${p.name} declares no types: every call would throw for most resources`);
+    // The same policies without their declarations, each call counted: what the engine does.
+    const counting = (declare: boolean) => {
+      const calls = new Map<string, number>();
+      const pack = resourcePolicies.map((p) => {
+        const copy: ResourceValidationPolicy = {
+          ...p,
+          validateResource: (args, report) => {
+            calls.set(p.name, (calls.get(p.name) ?? 0) + 1);
+            return (p.validateResource as ResourceValidation)(args, report);
+          },
+        };
+        if (!declare) delete (copy as { [APPLIES_TO]?: unknown })[APPLIES_TO];
+        return copy;
+      });
+      return { pack, calls };
+    };
+    const selections: StackSelection[] = [...STAGE_NUMBERS.map(devAt), { stack: "prod" }];
+    const captures = [...(await Promise.all(selections.map(plan))), await previewPlan({ stack: "prod" })];
+    for (const capture of captures) {
+      const declared = counting(true);
+      const called = counting(false);
+      const label = `${capture.stack}${capture.preview ? " (preview)" : ""}`;
+      const view = capture.preview ? "preview" : "inputs";
+      assert.deepEqual(await runPolicies(capture, declared.pack, {}, view), await runPolicies(capture, called.pack, {}, view), label);
+      for (const p of resourcePolicies) {
+        const ofItsTypes = capture.resources.filter((r) => appliesTo(p)!.types.includes(r.type)).length;
+        assert.equal(declared.calls.get(p.name) ?? 0, ofItsTypes, `${label}: ${p.name}`);
+        assert.equal(called.calls.get(p.name), capture.resources.length, `${label}: ${p.name}`);
+      }
+    }
   });
 
   it("treats a value unknown during preview as the engine does: a policy reading it is reported advisory, not mandatory", async () => {

@@ -5,7 +5,9 @@
  * - `validateResource` once per registered resource (components too, as the engine's step
  *   generator does), with `type`, `props` (the inputs, secrets unwrapped, wrapped in the SDK's
  *   unknown-checking proxy), `urn`, `name`, `opts`, `provider`, `stackTags`, `isType`/`asType`,
- *   `getConfig`, `notApplicable`;
+ *   `getConfig`, `notApplicable`; a policy that declares the types it judges
+ *   (policies/appliesTo.ts) is not called for the others, and is recorded not applicable with its
+ *   declared reason, as the call would have been;
  * - `validateStack` once, with every resource as a PolicyResource whose `parent` and
  *   `dependencies` are the other PolicyResource objects;
  * - the enforcement level of a policy is the pack config's, else the policy's, else the pack's
@@ -47,6 +49,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { appliesTo } from "../policies/appliesTo";
 import { aliasUrns, type Capture, type ResourceRecord } from "./capture";
 
 // The SDK's own proxy: reading an unknown preview value throws UnknownValueError, as in the engine.
@@ -356,7 +359,13 @@ export async function runPolicies(
 
     if (isResourcePolicy(p)) {
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
+      const declared = appliesTo(p);
       for (const r of capture.resources) {
+        if (declared && !declared.types.includes(r.type)) {
+          // What calling it would give (policies/appliesTo.ts): each validation reports itself not applicable.
+          for (let i = 0; i < validations.length; i++) notApplicable.push({ policyName: p.name, reason: declared.reason });
+          continue;
+        }
         for (const validate of validations) {
           const args = Object.assign(policyView(r, r.inputs), {
             stackTags,
