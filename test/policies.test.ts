@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { parse } from "yaml";
 import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
-import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidation, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
 import { APPLIES_TO, appliesTo } from "../policies/appliesTo";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
 import { STATEFUL_TYPES } from "../policies/security";
@@ -268,6 +268,48 @@ describe("policy runner: engine semantics", () => {
     assert.equal(args.isType(aws.rds.Cluster), true);
     assert.equal(args.isType(aws.rds.ClusterInstance), false);
     assert.equal(args.asType(aws.rds.Cluster).engine, "aurora-postgresql");
+  });
+
+  it("gives stack policies each resource's parent, dependencies and property dependencies as that policy's own views, like the engine", async () => {
+    const capture = await plan({ stack: "dev", stage: 4 });
+    const seen: PolicyResource[][] = [];
+    const probe = (name: string, replace: boolean) => ({
+      name,
+      description: "test probe",
+      enforcementLevel: "advisory" as const,
+      validateStack: (args: StackValidationArgs) => {
+        seen.push(args.resources);
+        // A policy may replace what it was given; the next policy's view keeps its own.
+        if (replace) for (const r of args.resources) r.dependencies = [];
+      },
+    });
+    await runPolicies(capture, [probe("first", true), probe("second", false)]);
+    assert.equal(seen.length, 2);
+    const [first, second] = seen.map((resources) => new Map(resources.map((r) => [r.urn, r])));
+    let parents = 0;
+    let propertyLinks = 0;
+    for (const record of capture.resources) {
+      const view = second.get(record.urn)!;
+      assert.notEqual(view, first.get(record.urn), "each policy gets its own view");
+      assert.equal(view.parent, record.parent ? second.get(record.parent) : undefined, record.urn);
+      if (view.parent) parents++;
+      assert.deepEqual(
+        view.dependencies.map((d) => d.urn),
+        record.dependencies.filter((d) => second.has(d)),
+      );
+      for (const d of view.dependencies) assert.equal(d, second.get(d.urn), "a dependency is the same policy's view");
+      const withDependencies = Object.entries(record.propertyDependencies).filter(([, urns]) => urns.length > 0);
+      assert.deepEqual(Object.keys(view.propertyDependencies).sort(), withDependencies.map(([key]) => key).sort(), record.urn);
+      for (const [key, urns] of withDependencies) {
+        assert.deepEqual(view.propertyDependencies[key], urns.map((u) => second.get(u)).filter(Boolean));
+        propertyLinks += urns.length;
+      }
+    }
+    assert.ok(parents > 0 && propertyLinks > 0, "the stack has parents and property dependencies to check");
+    assert.ok(
+      [...first.values()].every((r) => r.dependencies.length === 0),
+      "the first policy's replacement stays in its view",
+    );
   });
 
   it("records each not-applicable call with its reason, and awaits a policy's promise before it returns", async () => {

@@ -228,17 +228,22 @@ function optionsOf(r: ResourceRecord, aliases: readonly string[]): PolicyResourc
 const propsOf = (json: string): Record<string, any> => unknownCheckingProxy(JSON.parse(json));
 
 /**
- * What a policy is shown of a resource, whose `props` ({@link propsOf} `json`) is made when the
- * policy first reads it: most policies look at a resource's type and stop, and copying every
- * resource's properties for each of them was most of a policy run's time. The getter is the
- * class's, shared (a getter defined on each object made every object's shape its own, and cost
- * more than the copy it saved); unlike server.js's object literal, a spread or `Object.keys` of it
- * misses `props`, which no policy of the pack does.
+ * A provider as server.js `getProviderResource` shows it, and what every resource view starts
+ * from: type, urn, name and `props` ({@link propsOf} `json`), made when the policy first reads
+ * it. Most policies look at a
+ * resource's type and stop, and copying every resource's properties for each of them was most of
+ * a policy run's time. The getter is the class's, shared (a getter defined on each object made
+ * every object's shape its own, and cost more than the copy it saved).
  */
-class LazyProps {
+class ProviderView {
   readonly #json: string;
   #props: Record<string, any> | undefined;
-  constructor(json: string) {
+  constructor(
+    readonly type: string,
+    readonly urn: string,
+    readonly name: string,
+    json: string,
+  ) {
     this.#json = json;
   }
   get props(): Record<string, any> {
@@ -246,8 +251,78 @@ class LazyProps {
   }
 }
 
-function lazyProps<T extends object>(target: T, json: string): T & { props: Record<string, any> } {
-  return Object.assign(new LazyProps(json), target);
+/**
+ * What a policy is shown of a resource, as server.js builds it for `validateResource` and
+ * `validateStack`: `props`, `opts` ({@link optionsOf}), `isType` and `asType` are made when the
+ * policy first reads them, once per view (each policy's view is its own, as server.js's are); the
+ * caller adds its own fields. Unlike server.js's object literal, a spread or `Object.keys` of it
+ * misses those four (and a stack view's dependencies), which no policy of the pack does.
+ */
+class ResourceView extends ProviderView {
+  readonly #record: ResourceRecord;
+  readonly #aliases: readonly string[];
+  #opts: PolicyResourceOptions | undefined;
+  #isType: PolicyResource["isType"] | undefined;
+  #asType: PolicyResource["asType"] | undefined;
+  declare provider?: ProviderView;
+  constructor(record: ResourceRecord, json: string, aliases: readonly string[]) {
+    super(record.type, record.urn, record.name, json);
+    this.#record = record;
+    this.#aliases = aliases;
+  }
+  get opts(): PolicyResourceOptions {
+    return (this.#opts ??= optionsOf(this.#record, this.#aliases));
+  }
+  get isType(): PolicyResource["isType"] {
+    return (this.#isType ??= ((cls: unknown) => pulumiTypeOf(cls) === this.type) as PolicyResource["isType"]);
+  }
+  get asType(): PolicyResource["asType"] {
+    return (this.#asType ??= ((cls: unknown) => (pulumiTypeOf(cls) === this.type ? this.props : undefined)) as PolicyResource["asType"]);
+  }
+}
+
+/**
+ * A resource as server.js shows it to `validateStack`: a {@link ResourceView} whose `dependencies`
+ * and `propertyDependencies` are the same policy's views of the resources `r` depends on (`views`),
+ * resolved when the policy first reads them (most stack policies never do). As in server.js, a
+ * property without dependencies is left out, and a policy may replace either.
+ */
+class StackResourceView extends ResourceView {
+  readonly #record: ResourceRecord;
+  readonly #views: ReadonlyMap<string, PolicyResource>;
+  #dependencies: PolicyResource[] | undefined;
+  #propertyDependencies: Record<string, PolicyResource[]> | undefined;
+  declare parent?: PolicyResource;
+  constructor(record: ResourceRecord, json: string, aliases: readonly string[], views: ReadonlyMap<string, PolicyResource>) {
+    super(record, json, aliases);
+    this.#record = record;
+    this.#views = views;
+  }
+  #resolve(urns: readonly string[]): PolicyResource[] {
+    const found: PolicyResource[] = [];
+    for (const urn of urns) {
+      const view = this.#views.get(urn);
+      if (view !== undefined) found.push(view);
+    }
+    return found;
+  }
+  get dependencies(): PolicyResource[] {
+    return (this.#dependencies ??= this.#resolve(this.#record.dependencies));
+  }
+  set dependencies(value: PolicyResource[]) {
+    this.#dependencies = value;
+  }
+  get propertyDependencies(): Record<string, PolicyResource[]> {
+    if (this.#propertyDependencies === undefined) {
+      this.#propertyDependencies = {};
+      for (const [key, urns] of Object.entries(this.#record.propertyDependencies ?? {}))
+        if (urns.length > 0) this.#propertyDependencies[key] = this.#resolve(urns);
+    }
+    return this.#propertyDependencies;
+  }
+  set propertyDependencies(value: Record<string, PolicyResource[]>) {
+    this.#propertyDependencies = value;
+  }
 }
 
 /** The properties a stack policy sees of `r` in `view`. */
@@ -295,26 +370,16 @@ export async function runPolicies(
     }
     return f;
   };
-  const providerView = (p: ResourceRecord) => lazyProps({ type: p.type, urn: p.urn, name: p.name }, jsonOf(p.inputs));
-  // What the engine shows a policy of one resource, in resource and stack policies alike; the
-  // caller adds its own fields with Object.assign (a spread would read, and so copy, `props`).
-  type Seen = Pick<PolicyResource, "type" | "props" | "urn" | "name" | "opts" | "isType" | "asType" | "provider">;
-  const policyView = (r: ResourceRecord, properties: Record<string, unknown>): Seen => {
-    const { aliases, provider } = factsOf(r);
-    const seen: Seen = lazyProps(
-      {
-        type: r.type,
-        urn: r.urn,
-        name: r.name,
-        opts: optionsOf(r, aliases),
-        isType: ((cls: unknown) => pulumiTypeOf(cls) === r.type) as PolicyResource["isType"],
-        asType: ((cls: unknown) => (pulumiTypeOf(cls) === r.type ? seen.props : undefined)) as PolicyResource["asType"],
-      },
-      jsonOf(properties),
-    );
-    if (provider) seen.provider = providerView(provider);
+  // What the engine shows a policy of one resource: a resource policy its inputs (the caller adds
+  // its own fields with Object.assign), a stack policy the view's properties and its dependencies.
+  const withProvider = <V extends ResourceView>(seen: V, r: ResourceRecord): V => {
+    const { provider } = factsOf(r);
+    if (provider) seen.provider = new ProviderView(provider.type, provider.urn, provider.name, jsonOf(provider.inputs));
     return seen;
   };
+  const policyView = (r: ResourceRecord): ResourceView => withProvider(new ResourceView(r, jsonOf(r.inputs), factsOf(r).aliases), r);
+  const stackView = (r: ResourceRecord, properties: Record<string, unknown>, views: ReadonlyMap<string, PolicyResource>) =>
+    withProvider(new StackResourceView(r, jsonOf(properties), factsOf(r).aliases, views), r);
 
   for (const p of policies) {
     const { level: configured, config } = resolved.get(p.name)!;
@@ -367,7 +432,7 @@ export async function runPolicies(
           continue;
         }
         for (const validate of validations) {
-          const args = Object.assign(policyView(r, r.inputs), {
+          const args = Object.assign(policyView(r), {
             stackTags,
             getConfig,
             notApplicable: throwNotApplicable,
@@ -378,19 +443,11 @@ export async function runPolicies(
         }
       }
     } else if (isStackPolicy(p)) {
-      const resources = new Map<string, PolicyResource>();
+      const resources = new Map<string, StackResourceView>();
+      for (const r of capture.resources) resources.set(r.urn, stackView(r, stackProps(r, view), resources));
       for (const r of capture.resources) {
-        const resource: PolicyResource = Object.assign(policyView(r, stackProps(r, view)), { dependencies: [], propertyDependencies: {} });
-        resources.set(r.urn, resource);
-      }
-      for (const r of capture.resources) {
-        const resource = resources.get(r.urn)!;
-        if (r.parent && resources.has(r.parent)) resource.parent = resources.get(r.parent);
-        resource.dependencies = r.dependencies.map((d) => resources.get(d)).filter((d): d is PolicyResource => d !== undefined);
-        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          if (urns.length === 0) continue; // the engine skips properties without dependencies
-          resource.propertyDependencies[key] = urns.map((d) => resources.get(d)).filter((d): d is PolicyResource => d !== undefined);
-        }
+        const parent = r.parent ? resources.get(r.parent) : undefined;
+        if (parent) resources.get(r.urn)!.parent = parent;
       }
       await guard(() =>
         p.validateStack({ resources: [...resources.values()], stackTags, getConfig, notApplicable: throwNotApplicable }, report()),
