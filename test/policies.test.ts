@@ -354,7 +354,8 @@ describe("policy runner: engine semantics", () => {
       });
       return { pack, calls };
     };
-    const selections: StackSelection[] = [...STAGE_NUMBERS.map(devAt), { stack: "prod" }];
+    // Between them, every type the program creates: stage 7 has retired the types of stages 1–2.
+    const selections: StackSelection[] = [devAt(1), devAt(2), { stack: "prod" }];
     const captures = [...(await Promise.all(selections.map(plan))), await previewPlan({ stack: "prod" })];
     for (const capture of captures) {
       const declared = counting(true);
