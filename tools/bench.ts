@@ -327,7 +327,8 @@ function main(argv: string[]): void {
   if (tests) {
     console.log(
       `\nnpm test: ${fixed(tests.wallMs)} ms wall, ${ratio(tests.wallMs, tests.sdkMs)} the SDK load timed around it ` +
-        `(median of ${sdkAroundTests.length}, ${fixed(tests.sdkMs)} ms); "${tests.summary}"`,
+        `(median of ${sdkAroundTests.map((ms) => fixed(ms)).join(", ")} ms: ${fixed(tests.sdkMs)} ms), ` +
+        `${ratio(tests.wallMs, sdk.wallMs)} the fresh rounds' SDK load; "${tests.summary}"`,
     );
     console.log("slowest ten tests:");
     for (const t of tests.slowest) console.log(`  ${fixed(t.ms).padStart(6)} ms  ${t.file}: ${t.title}`);
