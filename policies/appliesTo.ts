@@ -1,24 +1,31 @@
 /**
- * What a resource policy may declare about itself: the resource types it judges, and the reason it
- * gives every other type when it calls `notApplicable`. The pack's own `resourcePolicy`
- * (security.ts) builds both the declaration and its check from one list, so they cannot disagree.
+ * What a resource validation may declare about itself: the resource types it judges, and the
+ * reason it gives every other type when it calls `notApplicable`. The pack's own
+ * `resourcePolicy` (security.ts) builds the function and its declaration from one object, so
+ * they cannot disagree; the declaration sits on the function it describes (as the SDK puts
+ * `__pulumiType` on a resource class), so a copy of the policy with another function drops it.
  *
- * The engine and @pulumi/policy ignore it (a symbol key: invisible to the SDK's serialisation of a
- * policy): they call the policy for every resource, and it reports itself not applicable. The
- * offline runner (tools/policyRunner.ts) reads it to record the same not-applicable outcome
- * without the call: a policy run saw ten resource policies throw for nine resources in ten, and the
- * throws were a third of its time. test/policies.test.ts checks that a run with the declarations
- * and a run without them give the same result.
+ * The engine and @pulumi/policy ignore it (a symbol key on a function): they call the function
+ * for every resource, and it reports itself not applicable. The offline runner
+ * (tools/policyRunner.ts) reads it to record the same not-applicable outcome without the call: a
+ * policy run saw nine resource policies throw for nine resources in ten, and the throws were a
+ * third of its time. test/policies.test.ts checks that runs with and without the declarations
+ * agree; test/policies.engine.test.ts, that the runner's not-applicable outcomes are the served
+ * pack's.
  */
-import type { Policy } from "@pulumi/policy";
+import type { ResourceValidation } from "@pulumi/policy";
 
-export const APPLIES_TO: unique symbol = Symbol("aws-scaling-journey: resource types a policy applies to");
+export const APPLIES_TO: unique symbol = Symbol("aws-scaling-journey: resource types a validation applies to");
 
 export interface AppliesTo {
   readonly types: readonly string[];
-  /** The text the policy passes to `notApplicable` for any other type. */
+  /** The text the validation passes to `notApplicable` for any other type. */
   readonly reason: string;
 }
 
-/** The declaration of `policy`, if it has one. */
-export const appliesTo = (policy: Policy): AppliesTo | undefined => (policy as { [APPLIES_TO]?: AppliesTo })[APPLIES_TO];
+/** `validate` with its declaration attached. */
+export const declareTypes = <V extends ResourceValidation>(validate: V, declared: AppliesTo): V =>
+  Object.assign(validate, { [APPLIES_TO]: declared });
+
+/** The declaration of `validate`, if it has one. */
+export const appliesTo = (validate: ResourceValidation): AppliesTo | undefined => (validate as { [APPLIES_TO]?: AppliesTo })[APPLIES_TO];

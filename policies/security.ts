@@ -4,10 +4,11 @@
  * or another resource (a bucket's public access block) are stack policies.
  */
 import { STATEFUL_TYPES } from "../components/stateful";
-import { APPLIES_TO, type AppliesTo } from "./appliesTo";
+import { type AppliesTo, declareTypes } from "./appliesTo";
 import type {
   PolicyResource,
   ReportViolation,
+  ResourceValidation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationPolicy,
@@ -56,22 +57,16 @@ function resourcePolicy(
   enforcementLevel: "mandatory" | "advisory" = "mandatory",
   configSchema?: ResourceValidationPolicy["configSchema"],
 ): ResourceValidationPolicy {
-  // Built once per policy (most resources a policy sees are not of its types), and declared from
-  // the same object the check reads, for the offline runner (appliesTo.ts).
+  // Built once per policy (most resources a policy sees are not of its types), and declared on
+  // the function from the same object it reads, for the offline runner (appliesTo.ts).
   const declared: AppliesTo = { types, reason: `applies to ${types.join(", ")}` };
-  const policy: ResourceValidationPolicy = {
-    name,
-    description,
-    enforcementLevel,
-    configSchema,
-    validateResource: (args, report) => {
-      if (!declared.types.includes(args.type)) return args.notApplicable(declared.reason);
-      const unknowns = new Unknowns();
-      check(args.props, args, report, unknowns);
-      unknowns.settle();
-    },
+  const validateResource: ResourceValidation = (args, report) => {
+    if (!declared.types.includes(args.type)) return args.notApplicable(declared.reason);
+    const unknowns = new Unknowns();
+    check(args.props, args, report, unknowns);
+    unknowns.settle();
   };
-  return Object.assign(policy, { [APPLIES_TO]: declared });
+  return { name, description, enforcementLevel, configSchema, validateResource: declareTypes(validateResource, declared) };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
  * started as the Pulumi CLI starts it (a child process serving the Analyzer gRPC API), and the
  * engine's calls are replayed over a captured plan: `configure` with the pack config, `analyze`
  * for each resource, `analyzeStack` once. The violations must be the ones tools/policyRunner.ts
- * reports for the same plan and config, in each of the three views.
+ * reports for the same plan and config, in each of the three views, and so must each
+ * not-applicable outcome (the runner skips the calls a validation's declared types rule out).
  *
  * What is sent is what pulumi/pulumi's engine sends (at 1b5949891b3c, read 2026-11-30):
  * - `analyze`: the resource's checked inputs (pkg/resource/deploy/step_generator.go `analyzeAll`,
@@ -129,12 +130,14 @@ function analyze(client: any, req: any): Promise<any> {
  * What the engine would get back from the pack for this plan: "level policy urn" lines. Every
  * request is sent before this returns, so the pack works on them while this process goes on.
  */
-function viaEngineApi(client: any, capture: Capture, view: View): Promise<string[]> {
+function viaEngineApi(client: any, capture: Capture, view: View): Promise<Verdicts> {
   const lines: string[] = [];
+  const notApplicable: string[] = [];
   // The engine attributes a resource policy's diagnostic to the resource analyzed.
   const collect = (res: any, urn = "") => {
     for (const d of res.getDiagnosticsList())
       lines.push(`${LEVEL_NAMES[d.getEnforcementlevel()]} ${d.getPolicyname()} ${d.getUrn() || urn}`);
+    for (const n of res.getNotApplicableList()) notApplicable.push(`${n.getPolicyName()}: ${n.getReason()}`);
   };
   // Sent together (the engine sends `analyze` once per step, then `analyzeStack`): each answer
   // depends on its own request only.
@@ -178,13 +181,25 @@ function viaEngineApi(client: any, capture: Capture, view: View): Promise<string
   return Promise.all([Promise.all(analyzed), stackAnalyzed]).then(([resources, stackResult]) => {
     resources.forEach((res, i) => collect(res, capture.resources[i].urn));
     collect(stackResult);
-    return [...new Set(lines)].sort();
+    return { violations: [...new Set(lines)].sort(), notApplicable: notApplicable.sort() };
   });
 }
 
-async function viaRunner(capture: Capture, config: PackConfig, view: View): Promise<string[]> {
+/**
+ * A run's violations as "level policy urn" lines (each once), and every not-applicable outcome
+ * as "policy: reason" (one per call, so that a policy skipped too often or too rarely shows).
+ */
+interface Verdicts {
+  violations: string[];
+  notApplicable: string[];
+}
+
+async function viaRunner(capture: Capture, config: PackConfig, view: View): Promise<Verdicts> {
   const run = await runPolicies(capture, policies, config, view);
-  return [...new Set(run.violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.urn ?? ""}`))].sort();
+  return {
+    violations: [...new Set(run.violations.map((v) => `${v.enforcementLevel} ${v.policyName} ${v.urn ?? ""}`))].sort(),
+    notApplicable: run.notApplicable.map((n) => `${n.policyName}: ${n.reason ?? ""}`).sort(),
+  };
 }
 
 describe("policy runner vs the pack served over the engine's Analyzer API", function () {
@@ -445,7 +460,8 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
         await configurePack(client, c.config());
         const fromEngine = viaEngineApi(client, capture, view);
         await new Promise(setImmediate); // the requests go out before the offline run holds this process
-        const [offline, engine] = await Promise.all([viaRunner(capture, c.config(), view), fromEngine]);
+        const [offline, served] = await Promise.all([viaRunner(capture, c.config(), view), fromEngine]);
+        const engine = served.violations;
         const mandatory = engine.filter((l) => l.startsWith("mandatory "));
         for (const e of c.expect) {
           const [level, policy, urn] = e.split(" ");
@@ -460,7 +476,9 @@ describe("policy runner vs the pack served over the engine's Analyzer API", func
             engine.some((l) => l.startsWith("advisory iam-least-privilege ")),
             "unknowns reach the pack: an ARN-built IAM document can't be read in a first preview",
           );
-        assert.deepEqual(offline, engine);
+        assert.deepEqual(offline.violations, engine);
+        assert.ok(served.notApplicable.length > 0, "the pack reports the resources its policies do not apply to");
+        assert.deepEqual(offline.notApplicable, served.notApplicable, "the same not-applicable outcomes");
       });
     }
 });

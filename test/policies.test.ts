@@ -11,7 +11,7 @@ import * as ts from "typescript";
 import { parse } from "yaml";
 import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
 import type { PolicyResource, ResourceValidation, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
-import { APPLIES_TO, appliesTo } from "../policies/appliesTo";
+import { appliesTo, declareTypes } from "../policies/appliesTo";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
 import { STATEFUL_TYPES } from "../policies/security";
 import { STAGE_MARKER_TAG as PACK_MARKER_TAG } from "../policies/support";
@@ -268,46 +268,82 @@ describe("policy runner: engine semantics", () => {
     assert.equal(args.isType(aws.rds.Cluster), true);
     assert.equal(args.isType(aws.rds.ClusterInstance), false);
     assert.equal(args.asType(aws.rds.Cluster).engine, "aurora-postgresql");
+    // Its fields are a plain object's to the policy: assignable, and the accessors keep answering
+    // for the resource itself (server.js's closures hold its type and properties).
+    const props = args.props;
+    Object.assign(args, { type: "aws:s3/bucket:Bucket", props: {}, opts: { protect: !record.protect } });
+    assert.deepEqual([args.type, args.props, args.opts], ["aws:s3/bucket:Bucket", {}, { protect: !record.protect }]);
+    assert.equal(args.isType(aws.rds.Cluster), true);
+    assert.equal(args.asType(aws.rds.Cluster), props);
   });
 
   it("gives stack policies each resource's parent, dependencies and property dependencies as that policy's own views, like the engine", async () => {
     const capture = await plan({ stack: "dev", stage: 4 });
-    const seen: PolicyResource[][] = [];
+    // What each policy saw, read while it ran: its views by URN, and each view's links.
+    type Seen = Map<
+      string,
+      { view: PolicyResource; parent?: PolicyResource; dependencies: PolicyResource[]; byProperty: [string, PolicyResource[]][] }
+    >;
+    const seen: Seen[] = [];
     const probe = (name: string, replace: boolean) => ({
       name,
       description: "test probe",
       enforcementLevel: "advisory" as const,
       validateStack: (args: StackValidationArgs) => {
-        seen.push(args.resources);
+        seen.push(
+          new Map(
+            args.resources.map((view) => [
+              view.urn,
+              {
+                view,
+                parent: view.parent,
+                dependencies: [...view.dependencies],
+                byProperty: Object.entries(view.propertyDependencies).map(
+                  ([key, views]) => [key, [...views]] as [string, PolicyResource[]],
+                ),
+              },
+            ]),
+          ),
+        );
         // A policy may replace what it was given; the next policy's view keeps its own.
         if (replace) for (const r of args.resources) r.dependencies = [];
       },
     });
     await runPolicies(capture, [probe("first", true), probe("second", false)]);
     assert.equal(seen.length, 2);
-    const [first, second] = seen.map((resources) => new Map(resources.map((r) => [r.urn, r])));
-    let parents = 0;
-    let propertyLinks = 0;
+    const [first, second] = seen;
+    const viewOf = (urn: string) => second.get(urn)?.view;
+    let [parents, dependencies, propertyLinks] = [0, 0, 0];
     for (const record of capture.resources) {
-      const view = second.get(record.urn)!;
-      assert.notEqual(view, first.get(record.urn), "each policy gets its own view");
-      assert.equal(view.parent, record.parent ? second.get(record.parent) : undefined, record.urn);
-      if (view.parent) parents++;
+      const got = second.get(record.urn)!;
+      assert.notEqual(got.view, first.get(record.urn)!.view, "each policy gets its own view");
+      assert.equal(got.parent, record.parent ? viewOf(record.parent) : undefined, record.urn);
+      if (got.parent) parents++;
+      // The same policy's views, by identity, in the record's order.
       assert.deepEqual(
-        view.dependencies.map((d) => d.urn),
+        got.dependencies.map((d) => d.urn),
         record.dependencies.filter((d) => second.has(d)),
       );
-      for (const d of view.dependencies) assert.equal(d, second.get(d.urn), "a dependency is the same policy's view");
+      got.dependencies.forEach((d) => assert.equal(d, viewOf(d.urn), "a dependency is the same policy's view"));
+      dependencies += got.dependencies.length;
       const withDependencies = Object.entries(record.propertyDependencies).filter(([, urns]) => urns.length > 0);
-      assert.deepEqual(Object.keys(view.propertyDependencies).sort(), withDependencies.map(([key]) => key).sort(), record.urn);
+      assert.deepEqual(got.byProperty.map(([key]) => key).sort(), withDependencies.map(([key]) => key).sort(), record.urn);
       for (const [key, urns] of withDependencies) {
-        assert.deepEqual(view.propertyDependencies[key], urns.map((u) => second.get(u)).filter(Boolean));
-        propertyLinks += urns.length;
+        const views = got.byProperty.find(([k]) => k === key)![1];
+        assert.deepEqual(
+          views.map((v) => v.urn),
+          urns.filter((u) => second.has(u)),
+        );
+        views.forEach((v) => assert.equal(v, viewOf(v.urn), "a property dependency is the same policy's view"));
+        propertyLinks += views.length;
       }
     }
-    assert.ok(parents > 0 && propertyLinks > 0, "the stack has parents and property dependencies to check");
     assert.ok(
-      [...first.values()].every((r) => r.dependencies.length === 0),
+      parents > 0 && dependencies > 0 && propertyLinks > 0,
+      "the stack has parents, dependencies and property dependencies to check",
+    );
+    assert.ok(
+      [...first.values()].every((r) => r.view.dependencies.length === 0),
       "the first policy's replacement stays in its view",
     );
   });
@@ -334,39 +370,43 @@ describe("policy runner: engine semantics", () => {
     );
   });
 
-  it("calls a policy that declares its types (policies/appliesTo.ts) only for those, and records the rest as the calls would have", async () => {
+  it("calls a validation that declares its types (policies/appliesTo.ts) only for those, and records the rest as the calls would have", async () => {
     const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
     assert.ok(resourcePolicies.length > 0);
-    for (const p of resourcePolicies) assert.ok(appliesTo(p), `${p.name} declares no types: every call would throw for most resources`);
-    // The same policies without their declarations, each call counted: what the engine does.
+    const validationOf = (p: ResourceValidationPolicy) => p.validateResource as ResourceValidation;
+    for (const p of resourcePolicies)
+      assert.ok(appliesTo(validationOf(p)), `${p.name} declares no types: every call would throw for most resources`);
+    // Each validation wrapped to count its calls, with its declaration copied onto the wrapper or
+    // not: without it the runner calls it for every resource, as the engine does.
     const counting = (declare: boolean) => {
       const calls = new Map<string, number>();
-      const pack = resourcePolicies.map((p) => {
-        const copy: ResourceValidationPolicy = {
-          ...p,
-          validateResource: (args, report) => {
-            calls.set(p.name, (calls.get(p.name) ?? 0) + 1);
-            return (p.validateResource as ResourceValidation)(args, report);
-          },
+      const pack = resourcePolicies.map((p): ResourceValidationPolicy => {
+        const counted: ResourceValidation = (args, report) => {
+          calls.set(p.name, (calls.get(p.name) ?? 0) + 1);
+          return validationOf(p)(args, report);
         };
-        if (!declare) delete (copy as { [APPLIES_TO]?: unknown })[APPLIES_TO];
-        return copy;
+        return { ...p, validateResource: declare ? declareTypes(counted, appliesTo(validationOf(p))!) : counted };
       });
       return { pack, calls };
     };
     // Between them, every type the program creates: stage 7 has retired the types of stages 1–2.
     const selections: StackSelection[] = [devAt(1), devAt(2), { stack: "prod" }];
+    const typesOf = (captures: Capture[]) => new Set(captures.flatMap((c) => c.resources.map((r) => r.type)));
+    const everyType = typesOf(await Promise.all([...STAGE_NUMBERS.map(devAt), { stack: "prod" as const }].map(plan)));
     const captures = [...(await Promise.all(selections.map(plan))), await previewPlan({ stack: "prod" })];
+    assert.deepEqual([...typesOf(captures)].sort(), [...everyType].sort(), "the captures hold every type the program creates");
     for (const capture of captures) {
-      const declared = counting(true);
-      const called = counting(false);
       const label = `${capture.stack}${capture.preview ? " (preview)" : ""}`;
       const view = capture.preview ? "preview" : "inputs";
-      assert.deepEqual(await runPolicies(capture, declared.pack, {}, view), await runPolicies(capture, called.pack, {}, view), label);
+      const declared = counting(true);
+      const called = counting(false);
+      const [skipping, calling] = [await runPolicies(capture, declared.pack, {}, view), await runPolicies(capture, called.pack, {}, view)];
+      assert.deepEqual(skipping, calling, label);
       for (const p of resourcePolicies) {
-        const ofItsTypes = capture.resources.filter((r) => appliesTo(p)!.types.includes(r.type)).length;
-        assert.equal(declared.calls.get(p.name) ?? 0, ofItsTypes, `${label}: ${p.name}`);
+        // Called for every resource but the ones it would have said it does not apply to.
+        const applicable = capture.resources.length - calling.notApplicable.filter((n) => n.policyName === p.name).length;
         assert.equal(called.calls.get(p.name), capture.resources.length, `${label}: ${p.name}`);
+        assert.equal(declared.calls.get(p.name) ?? 0, applicable, `${label}: ${p.name}`);
       }
     }
   });

@@ -228,12 +228,19 @@ function optionsOf(r: ResourceRecord, aliases: readonly string[]): PolicyResourc
 const propsOf = (json: string): Record<string, any> => unknownCheckingProxy(JSON.parse(json));
 
 /**
+ * Assigning a lazily made field of a view gives the view an own, writable property that hides
+ * the getter from then on, as assigning it on server.js's plain object would.
+ */
+const assign = (view: object, key: string, value: unknown): void => {
+  Object.defineProperty(view, key, { value, writable: true, enumerable: true, configurable: true });
+};
+
+/**
  * A provider as server.js `getProviderResource` shows it, and what every resource view starts
  * from: type, urn, name and `props` ({@link propsOf} `json`), made when the policy first reads
- * it. Most policies look at a
- * resource's type and stop, and copying every resource's properties for each of them was most of
- * a policy run's time. The getter is the class's, shared (a getter defined on each object made
- * every object's shape its own, and cost more than the copy it saved).
+ * it. Most policies look at a resource's type and stop, and copying every resource's properties
+ * for each of them was most of a policy run's time. The getter is the class's, shared (a getter
+ * defined on each object made every object's shape its own, and cost more than the copy it saved).
  */
 class ProviderView {
   readonly #json: string;
@@ -249,14 +256,20 @@ class ProviderView {
   get props(): Record<string, any> {
     return (this.#props ??= propsOf(this.#json));
   }
+  set props(value: Record<string, any>) {
+    assign(this, "props", value);
+  }
 }
 
 /**
  * What a policy is shown of a resource, as server.js builds it for `validateResource` and
  * `validateStack`: `props`, `opts` ({@link optionsOf}), `isType` and `asType` are made when the
  * policy first reads them, once per view (each policy's view is its own, as server.js's are); the
- * caller adds its own fields. Unlike server.js's object literal, a spread or `Object.keys` of it
- * misses those four (and a stack view's dependencies), which no policy of the pack does.
+ * caller adds its own fields. `isType` and `asType` answer for the resource's own type and
+ * properties, whatever the policy assigns to `type` or `props`, as server.js's closures do.
+ * Unlike server.js's object literal, a spread, `Object.keys`, JSON or structured clone of a view
+ * misses the fields not yet read (a stack view's dependencies too), which no policy of the pack
+ * does.
  */
 class ResourceView extends ProviderView {
   readonly #record: ResourceRecord;
@@ -273,19 +286,31 @@ class ResourceView extends ProviderView {
   get opts(): PolicyResourceOptions {
     return (this.#opts ??= optionsOf(this.#record, this.#aliases));
   }
+  set opts(value: PolicyResourceOptions) {
+    assign(this, "opts", value);
+  }
   get isType(): PolicyResource["isType"] {
-    return (this.#isType ??= ((cls: unknown) => pulumiTypeOf(cls) === this.type) as PolicyResource["isType"]);
+    const type = this.#record.type;
+    return (this.#isType ??= ((cls: unknown) => pulumiTypeOf(cls) === type) as PolicyResource["isType"]);
+  }
+  set isType(value: PolicyResource["isType"]) {
+    assign(this, "isType", value);
   }
   get asType(): PolicyResource["asType"] {
-    return (this.#asType ??= ((cls: unknown) => (pulumiTypeOf(cls) === this.type ? this.props : undefined)) as PolicyResource["asType"]);
+    const type = this.#record.type;
+    return (this.#asType ??= ((cls: unknown) => (pulumiTypeOf(cls) === type ? super.props : undefined)) as PolicyResource["asType"]);
+  }
+  set asType(value: PolicyResource["asType"]) {
+    assign(this, "asType", value);
   }
 }
 
 /**
  * A resource as server.js shows it to `validateStack`: a {@link ResourceView} whose `dependencies`
  * and `propertyDependencies` are the same policy's views of the resources `r` depends on (`views`),
- * resolved when the policy first reads them (most stack policies never do). As in server.js, a
- * property without dependencies is left out, and a policy may replace either.
+ * resolved when the policy first reads them (most stack policies never do). A property without
+ * dependencies is left out, as the engine sends them (analyzer_plugin.go); a policy may replace
+ * either.
  */
 class StackResourceView extends ResourceView {
   readonly #record: ResourceRecord;
@@ -310,7 +335,7 @@ class StackResourceView extends ResourceView {
     return (this.#dependencies ??= this.#resolve(this.#record.dependencies));
   }
   set dependencies(value: PolicyResource[]) {
-    this.#dependencies = value;
+    assign(this, "dependencies", value);
   }
   get propertyDependencies(): Record<string, PolicyResource[]> {
     if (this.#propertyDependencies === undefined) {
@@ -321,7 +346,7 @@ class StackResourceView extends ResourceView {
     return this.#propertyDependencies;
   }
   set propertyDependencies(value: Record<string, PolicyResource[]>) {
-    this.#propertyDependencies = value;
+    assign(this, "propertyDependencies", value);
   }
 }
 
@@ -423,15 +448,17 @@ export async function runPolicies(
     };
 
     if (isResourcePolicy(p)) {
-      const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!];
-      const declared = appliesTo(p);
+      const validations = (Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource!]).map((validate) => ({
+        validate,
+        declared: appliesTo(validate),
+      }));
       for (const r of capture.resources) {
-        if (declared && !declared.types.includes(r.type)) {
-          // What calling it would give (policies/appliesTo.ts): each validation reports itself not applicable.
-          for (let i = 0; i < validations.length; i++) notApplicable.push({ policyName: p.name, reason: declared.reason });
-          continue;
-        }
-        for (const validate of validations) {
+        for (const { validate, declared } of validations) {
+          if (declared && !declared.types.includes(r.type)) {
+            // What calling it would give (policies/appliesTo.ts): it reports itself not applicable.
+            notApplicable.push({ policyName: p.name, reason: declared.reason });
+            continue;
+          }
           const args = Object.assign(policyView(r), {
             stackTags,
             getConfig,
