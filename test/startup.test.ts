@@ -126,13 +126,14 @@ describe("startup", () => {
           const sdks = Object.keys(require.cache).filter(
             (f) => /node_modules[\\/]@pulumi[\\/]/.test(f) && !/@pulumi[\\/]aws[\\/]types[\\/]enums[\\/]/.test(f),
           );
-          out.push({ code: r.code, printed: r.code === 0 ? r.stdout.slice(0, 2000) : r.stderr, sdks });
+          const deferred = Object.keys(require.cache).filter((f) => /node_modules[\\/](typescript|@npmcli[\\/]arborist)[\\/]/.test(f));
+          out.push({ code: r.code, printed: r.code === 0 ? r.stdout.slice(0, 2000) : r.stderr, sdks, deferred });
         }
         console.log(JSON.stringify(out));
       })();`;
     // Queued when this file loads (test/children.ts): it loads both SDKs, beside the other tests.
     const child = runInBackground(process.execPath, [...RUN_TS, "-e", script]);
-    let results: { code: number; printed: string; sdks: string[] }[];
+    let results: { code: number; printed: string; sdks: string[]; deferred: string[] }[];
     before(async () => {
       const run = await child;
       assert.equal(run.code, 0, run.stderr);
@@ -152,6 +153,64 @@ describe("startup", () => {
       assert.equal(result.code, control[3], result.printed);
       assert.match(result.printed, /no-such-pack-config\.json/);
       assert.ok(result.sdks.some((f) => f.includes(`${path.sep}@pulumi${path.sep}pulumi${path.sep}`)));
+      // tools/deferredModules.js: the SDK loaded, but not the modules it needs to serialize closures.
+      assert.deepEqual(result.deferred, []);
+    });
+  });
+
+  describe("the SDK's closure-serialization modules, loaded when first used (tools/deferredModules.js)", function () {
+    this.timeout(120_000);
+    const argv = ["--stack", "dev", "--stage", "1", "--json"];
+    // The same plan in a process that loads both modules with the SDK, before the hook exists:
+    // stage 1's site is a dynamic provider's resource, whose provider the SDK serializes.
+    const eager = runInBackground(process.execPath, [
+      "-r",
+      "@pulumi/pulumi/typescript-shim",
+      "-r",
+      "@pulumi/pulumi/runtime/closure/codePaths",
+      ...RUN_TS,
+      "-e",
+      `require(${JSON.stringify(path.join(ROOT, "tools", "plan.ts"))}).runPlan(${JSON.stringify(argv)}).then((r) => process.stdout.write(r.stdout))`,
+    ]);
+
+    it("plans what the SDK loaded whole plans: a stage-1 plan, its serialized provider included", async () => {
+      const { runPlan } = await import("../tools/plan");
+      const deferred = await runPlan(argv);
+      const whole = await eager;
+      assert.equal(whole.code, 0, whole.stderr);
+      assert.equal(deferred.code, 0, deferred.stderr);
+      assert.match(deferred.stdout, /__provider/, "the plan holds a serialized provider");
+      assert.equal(deferred.stdout, whole.stdout);
+    });
+
+    it("gives the SDK a stand-in that answers as the module once used (the control above shows it unused)", () => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const Module = require("node:module") as {
+        new (id: string): { filename: string; paths: string[] };
+        _load(request: string, parent: unknown, isMain: boolean): any;
+        _nodeModulePaths(dir: string): string[];
+      };
+      const { DEFERRED } = require("../tools/deferredModules") as { DEFERRED: { request: string; from: string }[] };
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      assert.deepEqual(
+        DEFERRED.map((d) => d.request),
+        ["typescript", "@npmcli/arborist"],
+      );
+      for (const { request, from } of DEFERRED) {
+        const real = Module._load(request, module, false);
+        // A module at the SDK's path, as the SDK's own module is when it requires it.
+        const sdkModule = new Module(path.join(ROOT, "node_modules", from));
+        sdkModule.filename = path.join(ROOT, "node_modules", from);
+        sdkModule.paths = Module._nodeModulePaths(path.dirname(sdkModule.filename));
+        const standIn = Module._load(request, sdkModule, false);
+        assert.notEqual(standIn, real, `${request}: the SDK's module gets a stand-in`);
+        // As @pulumi/pulumi's __importStar takes it (what arborist's requirer does), then used.
+        const imported = standIn && standIn.__esModule ? standIn : undefined;
+        assert.ok(imported, `${request}: __importStar keeps the stand-in as it is`);
+        assert.deepEqual(Reflect.ownKeys(standIn), Reflect.ownKeys(real));
+        for (const key of Object.keys(real).slice(0, 50)) assert.equal(standIn[key], real[key], `${request}.${key}`);
+        assert.equal(typeof standIn[request === "typescript" ? "createSourceFile" : "Arborist"], "function");
+      }
     });
   });
 });

@@ -7,10 +7,14 @@
  * never serves stale code; an unchanged one costs a file read, not a transpile. Type checking is
  * `npm run typecheck`'s job, as it was with ts-node's transpile-only mode.
  *
+ * It also defers two modules the Pulumi SDK loads for closure serialization only
+ * (tools/deferredModules.js).
+ *
  * Plain JavaScript on purpose: it has to load before anything can transpile TypeScript. The
  * Pulumi CLI does not use it (`pulumi up` runs index.ts through its own ts-node).
  */
 "use strict";
+require("./deferredModules");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
