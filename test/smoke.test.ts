@@ -15,7 +15,13 @@ const outcomes: Promise<Record<ScenarioName, Outcome>> = runInBackground(process
   path.join(ROOT, "test", "smokeChild.ts"),
 ]).then((run) => {
   if (run.code !== 0) throw new Error(`test/smokeChild.ts exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as Record<ScenarioName, Outcome>;
+  try {
+    return JSON.parse(run.stdout) as Record<ScenarioName, Outcome>;
+  } catch (err) {
+    throw new Error(
+      `test/smokeChild.ts printed no outcomes (${(err as Error).message}): ${run.stdout.slice(0, 500)} ${run.stderr.slice(0, 500)}`,
+    );
+  }
 });
 outcomes.catch(() => undefined); // each test reports it
 const outcome = async (name: ScenarioName): Promise<Outcome> => (await outcomes)[name];

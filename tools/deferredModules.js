@@ -4,7 +4,7 @@
  * function's source) and npm's arborist (`runtime/closure/codePaths.js`, which finds the packages
  * a serialized function needs). A plan under mocks serializes a function only for a dynamic
  * provider's resource (the stage-1 site), and never computes code paths; loading them took half of
- * `require("@pulumi/pulumi")` (about 0.6 s of 1.2 s here) and 50 MB.
+ * `require("@pulumi/pulumi")` (about 0.6 s of 1.1 s here, and 50 MB).
  *
  * Each is replaced, for the one SDK module that requires it, by a proxy that loads the real module
  * on its first use (a property read, `in`, or listing its keys) and from then on answers as it
@@ -20,19 +20,23 @@
 "use strict";
 const Module = require("node:module");
 
-/** A module request, and the SDK module (by path ending) whose request for it is deferred. */
+/**
+ * A module request, the SDK module (by path ending) whose request for it is deferred, and whether
+ * that module wraps it in `__importStar` (which would list its keys, and so load it, unless it is
+ * marked `__esModule`).
+ */
 const DEFERRED = [
-  { request: "typescript", from: "/@pulumi/pulumi/typescript-shim.js" },
-  { request: "@npmcli/arborist", from: "/@pulumi/pulumi/runtime/closure/codePaths.js" },
+  { request: "typescript", from: "/@pulumi/pulumi/typescript-shim.js", importStar: false },
+  { request: "@npmcli/arborist", from: "/@pulumi/pulumi/runtime/closure/codePaths.js", importStar: true },
 ];
 
-function deferred(load) {
+function deferred(load, importStar) {
   let real;
   const module = () => (real ??= load());
   return new Proxy(
     {},
     {
-      get: (_, key) => (key === "__esModule" && real === undefined ? true : Reflect.get(module(), key)),
+      get: (_, key) => (importStar && key === "__esModule" && real === undefined ? true : Reflect.get(module(), key)),
       has: (_, key) => Reflect.has(module(), key),
       ownKeys: () => Reflect.ownKeys(module()),
       getOwnPropertyDescriptor: (_, key) => {
@@ -48,10 +52,20 @@ function deferred(load) {
   );
 }
 
+const resolves = (request, parent) => {
+  try {
+    Module._resolveFilename(request, parent, false);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const load = Module._load;
 Module._load = function loadDeferring(request, parent, isMain) {
   const match = parent?.filename && DEFERRED.find((d) => d.request === request && parent.filename.replaceAll("\\", "/").endsWith(d.from));
-  if (match) return deferred(() => load.call(Module, request, parent, isMain));
+  // Only a module that resolves: the shim falls back to a bundled TypeScript when the require throws.
+  if (match && resolves(request, parent)) return deferred(() => load.call(Module, request, parent, isMain), match.importStar);
   return load.call(this, request, parent, isMain);
 };
 
