@@ -200,10 +200,6 @@ describe("startup", () => {
       };
       const { DEFERRED } = require("../tools/deferredModules") as { DEFERRED: { request: string; from: string }[] };
       /* eslint-enable @typescript-eslint/no-require-imports */
-      assert.deepEqual(
-        DEFERRED.map((d) => d.request),
-        ["typescript", "@npmcli/arborist"],
-      );
       for (const { request, from } of DEFERRED) {
         const real = Module._load(request, module, false);
         // A module at the SDK's path, as the SDK's own module is when it requires it.
@@ -212,10 +208,6 @@ describe("startup", () => {
         sdkModule.paths = Module._nodeModulePaths(path.dirname(sdkModule.filename));
         const standIn = Module._load(request, sdkModule, false);
         assert.notEqual(standIn, real, `${request}: the SDK's module gets a stand-in`);
-        // arborist's requirer wraps it in __importStar, which keeps a module marked __esModule as
-        // it is; the shim's requirers take TypeScript as it is, unmarked.
-        if (request === "@npmcli/arborist") assert.equal(standIn.__esModule, true, "__importStar keeps the stand-in as it is");
-        else assert.equal(standIn.__esModule, real.__esModule);
         assert.deepEqual(Reflect.ownKeys(standIn), Reflect.ownKeys(real));
         for (const key of Object.keys(real).slice(0, 50)) assert.equal(standIn[key], real[key], `${request}.${key}`);
         assert.equal(typeof standIn[request === "typescript" ? "createSourceFile" : "Arborist"], "function");

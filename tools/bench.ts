@@ -18,10 +18,12 @@
  * an output that echoes an input counts again), to tell a cost that grows with what each resource
  * carries from one that grows with the size of the plan.
  *
- * The larger-config target compares the two fresh prod plans per resource: what a user waits for,
- * per resource, which is how the bench and the README measured it when issue 12 was filed (each
- * plan in a fresh process: "the cost per resource falls as the config grows"). The in-process
- * comparison, start-up excluded, is printed beside it and is not the target.
+ * The larger-config target is read two ways, and both rows are printed: the two fresh prod plans
+ * per resource (what a user waits for, the start-up shared by more resources; how the bench and
+ * the README measured it when issue 12 was filed: "the cost per resource falls as the config
+ * grows"), and the two in-process plans per resource (the plan's own cost, start-up excluded; how
+ * the rounds since measured it). The second compares resources of different weight: a line under
+ * the targets gives it per recorded value.
  *
  * `npm test` runs once at the end (skip with --no-test), between four SDK loads whose median is
  * its denominator (the machine's speed drifts over a run); the reporter writes every test's
@@ -355,11 +357,19 @@ function main(argv: string[]): void {
     ["usage error, wall", measured(usage, usage.wallMs / sdk.wallMs), 1.2],
     ["config error (a usage error found by the config check), wall", measured(configError, configError.wallMs / sdk.wallMs), 1.2],
     ["prod plan peak RSS", measured(prod, prod.maxRssMb / sdk.maxRssMb), 1.5],
+    // The issue's "costs no more per resource" read two ways, both shown: with the start-up
+    // shared (fresh plans, as the bench measured it when the issue was filed), and without it (in
+    // one process, the plan's own cost, as the rounds since measured it).
     [
       "larger config per resource / prod's, fresh plan wall (start-up amortised)",
       scale >= 2 && scale <= 4 && sameCounts && !prod.failed
         ? measured(scaled, freshPerResource(scaled) / freshPerResource(prod))
         : undefined,
+      1.0,
+    ],
+    [
+      "larger config per resource / prod's, in one process (start-up excluded)",
+      inProcess && scale >= 2 && scale <= 4 && sameCounts ? perResource(inProcess[SCALED]) / perResource(inProcess[PROD]) : undefined,
       1.0,
     ],
     ["npm test, wall", tests && / 0 failed$/.test(tests.summary) ? tests.wallMs / tests.sdkMs : undefined, 20],
@@ -380,14 +390,12 @@ function main(argv: string[]): void {
     console.log(`  ${what.padEnd(76)} ${shown}`);
   }
   if (inProcess) {
-    // Not a target: the plan's own cost without the start-up, per resource and per recorded
-    // value, which tells a cost that grows with what each resource carries from one that grows
-    // with the size of the plan.
+    // Not a target: the same per recorded value, which tells a cost that grows with what each
+    // resource carries from one that grows with the size of the plan.
     const perValue = (p: InProcess) => p.warmMs / p.values;
     const [prodPlan, scaledPlan] = [inProcess[PROD], inProcess[SCALED]];
     console.log(
-      `  (not a target: in one process, warm, start-up excluded, the larger config costs ${ratio(perResource(scaledPlan), perResource(prodPlan))} ` +
-        `prod's per resource and ${ratio(perValue(scaledPlan), perValue(prodPlan))} per recorded value; ` +
+      `  (in one process, the larger config costs ${ratio(perValue(scaledPlan), perValue(prodPlan))} prod's per recorded value; ` +
         `values per resource ${fixed(scaledPlan.values / scaledPlan.resources, 1)} against ${fixed(prodPlan.values / prodPlan.resources, 1)})`,
     );
   }
