@@ -66,17 +66,6 @@ function whenFree(start: (release: () => void) => void): void {
   pump();
 }
 
-/**
- * Takes a slot for work this process hands to a child it already runs (the pack's server while
- * its tests run): children already running go on, queued ones wait until the returned function
- * is called.
- */
-export function reserveSlot(): () => void {
-  if (stopped) return () => undefined;
-  free--;
-  return releaser();
-}
-
 // A root hook: runs once, after every test of the run.
 after(() => {
   stopped = true;
@@ -179,9 +168,7 @@ export function serveInBackground(
           clearTimeout(timer);
           for (const handle of [child, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
           resolve({ child, match });
-          // The slot goes back after a test already waiting for the server has run on (and may
-          // have reserved it for the server's work: no other child starts under its tests).
-          setImmediate(release);
+          release();
         }
       });
       child.stderr!.on("data", (d: string) => (stderr += d));
