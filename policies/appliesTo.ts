@@ -9,13 +9,13 @@
  * for every resource, and it reports itself not applicable. The offline runner
  * (tools/policyRunner.ts) reads it to record the same not-applicable outcome without the call: a
  * policy run saw nine resource policies throw for nine resources in ten, and the throws were a
- * third of its time. test/policies.test.ts checks that runs with and without the declarations
+ * third of its time. test/policies.runner.test.ts checks that runs with and without the declarations
  * agree; test/policies.engine.test.ts, that the runner's not-applicable outcomes are the served
  * pack's.
  */
 import type { ResourceValidation } from "@pulumi/policy";
 
-export const APPLIES_TO: unique symbol = Symbol("aws-scaling-journey: resource types a validation applies to");
+const APPLIES_TO: unique symbol = Symbol("aws-scaling-journey: resource types a validation applies to");
 
 export interface AppliesTo {
   readonly types: readonly string[];

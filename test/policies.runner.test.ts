@@ -6,17 +6,14 @@
  */
 import { strict as assert } from "node:assert";
 import type { PolicyResource, ResourceValidation, ResourceValidationPolicy, StackValidationArgs } from "@pulumi/policy";
-import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, STAGES } from "../components/stages";
+import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS } from "../components/stages";
 import { appliesTo, declareTypes } from "../policies/appliesTo";
 import { policies } from "../policies/rules";
 import type { Capture } from "../tools/capture";
 import { mandatory, PolicyConfigError, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
 import { devAt, plan, previewPlan } from "./helpers";
-import { check, flags, hits, is, mutated, passes, UNKNOWN_STRING } from "./policyHelpers";
-
-/** The first stage with a database reader (the stage table's, never a literal). */
-const HA_STAGE = STAGES.find((s) => s.minimums.dbReaders > 0)!.stage;
+import { check, flags, HA_STAGE, hits, is, mutated, passes, UNKNOWN_STRING } from "./policyHelpers";
 
 describe("policy runner: engine semantics", () => {
   it("fills config defaults from each policy's schema (minBackupRetentionDays from the stage table)", () => {

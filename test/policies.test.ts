@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { parse } from "yaml";
-import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber, STAGES } from "../components/stages";
+import { PROTECTED_BACKUP_RETENTION_DAYS, STAGE_NUMBERS, stageDefinition, StageNumber } from "../components/stages";
 import { policies, stageAwarePolicyNames } from "../policies/rules";
 import { STATEFUL_TYPES } from "../policies/security";
 import { STAGE_MARKER_TAG as PACK_MARKER_TAG } from "../policies/support";
@@ -19,7 +19,20 @@ import { runPolicyCli } from "../tools/policy";
 import { loadPackConfig, mandatory, resolvePackConfig, runPolicies } from "../tools/policyRunner";
 import { ROOT } from "../tools/stackConfig";
 import { devAt, devClassSet, named, plan, viewLoader } from "./helpers";
-import { check, checkCapture, cleanMandatory, flags, hits, is, mandatoryNames, mutated, passes, without } from "./policyHelpers";
+import {
+  check,
+  checkCapture,
+  cleanMandatory,
+  firstStage,
+  flags,
+  HA_STAGE,
+  hits,
+  is,
+  mandatoryNames,
+  mutated,
+  passes,
+  without,
+} from "./policyHelpers";
 
 /**
  * Places in a TypeScript source where a stage is compared with a number by hand: a numeric
@@ -73,11 +86,7 @@ function handStageComparisons(file: string, text: string): string[] {
   return found.map((f) => `${file}: ${f}`);
 }
 
-/** A dev-stack selection for `stage` that meets the stage's minimums the dev defaults do not (regions). */
-
 const prodConfig = () => loadPackConfig("prod").config;
-const firstStage = (pred: (s: (typeof STAGES)[number]) => boolean) => STAGES.find(pred)!.stage;
-const HA_STAGE = firstStage((s) => s.minimums.dbReaders > 0);
 const LB_STAGE = firstStage((s) => s.capabilities.loadBalancedWebTier);
 const CACHE_STAGE = firstStage((s) => s.capabilities.cache);
 const ALARM_STAGE = firstStage((s) => s.capabilities.alarmScaling);

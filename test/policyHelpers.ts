@@ -1,10 +1,16 @@
 /** Shared by the policy tests: run the pack over the real program's plans, degrade a plan, read the verdicts. */
 import { strict as assert } from "node:assert";
+import { STAGES } from "../components/stages";
 import { policies } from "../policies/rules";
 import type { Capture, ResourceRecord } from "../tools/capture";
 import { mandatory, PackConfig, PolicyRun, runPolicies } from "../tools/policyRunner";
 import type { StackSelection } from "../tools/stackConfig";
 import { plan } from "./helpers";
+
+/** The first stage whose table entry satisfies `pred` (stage rules come from the stage table, never a literal). */
+export const firstStage = (pred: (s: (typeof STAGES)[number]) => boolean): (typeof STAGES)[number]["stage"] => STAGES.find(pred)!.stage;
+/** The first stage with a database reader. */
+export const HA_STAGE = firstStage((s) => s.minimums.dbReaders > 0);
 
 /** What a first preview sends for an unknown string (the engine's sentinel). */
 export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
